@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// CreateConnection inserts c; a taken name is store.ErrConflict.
+func (s *Store) CreateConnection(ctx context.Context, c store.Connection) error {
+	err := s.writer.do(func(t *txn) error {
+		_, err := t.exec(ctx, `INSERT INTO connections (id, name, doc, secrets, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Name, c.Doc, c.Secrets, micros(c.CreatedAt), micros(c.UpdatedAt))
+		return err
+	})
+	return mapConstraint(err, "connection")
+}
+
+// UpdateConnection replaces the document and secrets of c.ID.
+func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error {
+	var n int64
+	err := s.writer.do(func(t *txn) error {
+		res, err := t.exec(ctx, `UPDATE connections SET name = ?, doc = ?, secrets = ?, updated_at = ? WHERE id = ?`,
+			c.Name, c.Doc, c.Secrets, micros(c.UpdatedAt), c.ID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err := mapConstraint(err, "connection"); err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteConnection removes a connection.
+func (s *Store) DeleteConnection(ctx context.Context, id string) error {
+	return s.deleteByID(ctx, `DELETE FROM connections WHERE id = ?`, id)
+}
+
+// Connection finds a connection by id, then by name.
+func (s *Store) Connection(ctx context.Context, idOrName string) (store.Connection, error) {
+	row := s.read.QueryRowContext(ctx, `SELECT id, name, doc, secrets, created_at, updated_at FROM connections
+		WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1`, idOrName)
+	c, err := scanConnection(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, store.ErrNotFound
+	}
+	return c, err
+}
+
+// Connections lists every connection by name.
+func (s *Store) Connections(ctx context.Context) ([]store.Connection, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, name, doc, secrets, created_at, updated_at FROM connections ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Connection
+	for rows.Next() {
+		c, err := scanConnection(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanConnection(r scanner) (store.Connection, error) {
+	var c store.Connection
+	var created, updated int64
+	if err := r.Scan(&c.ID, &c.Name, &c.Doc, &c.Secrets, &created, &updated); err != nil {
+		return c, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return c, nil
+}
+
+func (s *Store) deleteByID(ctx context.Context, query, id string) error {
+	var n int64
+	err := s.writer.do(func(t *txn) error {
+		res, err := t.exec(ctx, query, id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// mapConstraint turns a UNIQUE violation into store.ErrConflict.
+func mapConstraint(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		return fmt.Errorf("%s: %w", what, store.ErrConflict)
+	}
+	return err
+}

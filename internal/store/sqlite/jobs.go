@@ -1,0 +1,80 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Job reads one job with its trigger output.
+func (s *Store) Job(ctx context.Context, id string) (store.Job, error) {
+	var j store.Job
+	var created int64
+	var started, finished sql.NullInt64
+	var errMsg sql.NullString
+	err := s.read.QueryRowContext(ctx, `SELECT j.id, j.recipe_id, j.event_id, j.status, j.claims, j.created_at, j.started_at, j.finished_at,
+			e.payload, j.steps, j.error
+		FROM jobs j JOIN events e ON e.id = j.event_id WHERE j.id = ?`, id).
+		Scan(&j.ID, &j.RecipeID, &j.EventID, &j.Status, &j.Claims, &created, &started, &finished, &j.Trigger, &j.Steps, &errMsg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return j, store.ErrNotFound
+	}
+	if err != nil {
+		return j, fmt.Errorf("read job: %w", err)
+	}
+	j.CreatedAt, j.StartedAt, j.FinishedAt, j.Error = fromMicros(created), fromNullMicros(started), fromNullMicros(finished), errMsg.String
+	return j, nil
+}
+
+// Jobs lists a recipe's jobs newest first, from p.Before on.
+func (s *Store) Jobs(ctx context.Context, p store.ListJobsParams) ([]store.JobSummary, error) {
+	q := `SELECT id, recipe_id, status, created_at, finished_at, error FROM jobs WHERE recipe_id = ?`
+	args := []any{p.RecipeID}
+	if p.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, p.Status)
+	}
+	if p.Before != "" {
+		q += ` AND id < ?`
+		args = append(args, p.Before)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, p.Limit)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	out := make([]store.JobSummary, 0, p.Limit)
+	for rows.Next() {
+		var j store.JobSummary
+		var created int64
+		var finished sql.NullInt64
+		var errMsg sql.NullString
+		if err := rows.Scan(&j.ID, &j.RecipeID, &j.Status, &created, &finished, &errMsg); err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		j.CreatedAt, j.FinishedAt, j.Error = fromMicros(created), fromNullMicros(finished), errMsg.String
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// CountEvents counts stored events.
+func (s *Store) CountEvents(ctx context.Context) (int, error) {
+	return s.count(ctx, `SELECT COUNT(*) FROM events`)
+}
+
+// CountJobs counts stored jobs.
+func (s *Store) CountJobs(ctx context.Context) (int, error) {
+	return s.count(ctx, `SELECT COUNT(*) FROM jobs`)
+}
+
+func (s *Store) count(ctx context.Context, q string) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, q).Scan(&n)
+	return n, err
+}

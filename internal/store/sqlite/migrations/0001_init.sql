@@ -1,0 +1,72 @@
+-- The first schema: one workspace, its API tokens, connections, recipes,
+-- events (what triggers received) and jobs (the queue and the history at once).
+-- Times are Unix microseconds. Ids are UUIDv7, so ordering by id is ordering
+-- by creation time.
+
+CREATE TABLE workspace (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    webhook_token TEXT NOT NULL UNIQUE,
+    created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    hash       BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE connections (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    doc        BLOB NOT NULL,
+    secrets    BLOB,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE recipes (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    trigger_type TEXT NOT NULL,
+    event        TEXT,
+    state        TEXT NOT NULL DEFAULT 'stopped',
+    capture      INTEGER NOT NULL DEFAULT 0,
+    doc          BLOB NOT NULL,
+    secrets      BLOB,
+    version      INTEGER NOT NULL DEFAULT 1,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+-- One recipe per webhook event: the event is the last segment of its URL.
+CREATE UNIQUE INDEX recipes_event ON recipes(event) WHERE event IS NOT NULL;
+
+CREATE TABLE events (
+    id         TEXT PRIMARY KEY,
+    recipe_id  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    payload    BLOB NOT NULL
+);
+
+CREATE TABLE jobs (
+    id          TEXT PRIMARY KEY,
+    recipe_id   TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    claims      INTEGER NOT NULL DEFAULT 0,
+    run_at      INTEGER NOT NULL,
+    lease_until INTEGER,
+    owner       TEXT,
+    created_at  INTEGER NOT NULL,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    steps       BLOB,
+    error       TEXT
+);
+-- History: newest first per recipe, with and without a status filter.
+CREATE INDEX jobs_recipe ON jobs(recipe_id, id);
+CREATE INDEX jobs_recipe_status ON jobs(recipe_id, status, id);
+-- Queue: runnable jobs by due time, running jobs by lease expiry.
+CREATE INDEX jobs_pending ON jobs(run_at) WHERE status = 'pending';
+CREATE INDEX jobs_running ON jobs(lease_until) WHERE status = 'running';

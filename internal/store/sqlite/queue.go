@@ -1,0 +1,158 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/queue"
+)
+
+// The queue lives in the jobs table: a job is runnable while status is
+// pending and run_at has come; a claim flips it to running with a lease; a
+// lease that runs out puts it back to pending. Every change goes through
+// the writer, so claims and completions of many workers share commits.
+
+// Enqueue stores each job, and the event it carries, in one transaction.
+func (s *Store) Enqueue(ctx context.Context, jobs ...queue.NewJob) ([]queue.Enqueued, error) {
+	out := make([]queue.Enqueued, len(jobs))
+	now := micros(s.now())
+	for i, j := range jobs {
+		out[i].EventID = j.EventID
+		if out[i].EventID == "" {
+			out[i].EventID = newID()
+		}
+		out[i].JobID = newID()
+	}
+	err := s.writer.do(func(t *txn) error {
+		for i, j := range jobs {
+			if j.EventID == "" {
+				if _, err := t.exec(ctx, `INSERT INTO events (id, recipe_id, created_at, payload) VALUES (?, ?, ?, ?)`,
+					out[i].EventID, j.RecipeID, now, j.Payload); err != nil {
+					return err
+				}
+			}
+			if _, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, run_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
+				out[i].JobID, j.RecipeID, out[i].EventID, now, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("enqueue: %w", err)
+	}
+	s.signal()
+	return out, nil
+}
+
+// Claim leases up to max runnable jobs to owner. Jobs whose lease ran out
+// (their worker died) are first made runnable again.
+func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]queue.Claimed, error) {
+	var out []queue.Claimed
+	now := s.now()
+	err := s.writer.do(func(t *txn) error {
+		out = out[:0]
+		if _, err := t.exec(ctx, `UPDATE jobs SET status = 'pending', owner = NULL, lease_until = NULL, run_at = ?1
+			WHERE status = 'running' AND lease_until < ?1`, micros(now)); err != nil {
+			return err
+		}
+		rows, err := t.query(ctx, `UPDATE jobs SET status = 'running', owner = ?1, lease_until = ?2, claims = claims + 1,
+				started_at = COALESCE(started_at, ?3)
+			WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= ?3 ORDER BY run_at LIMIT ?4)
+			RETURNING id, recipe_id, event_id, claims, steps`,
+			owner, micros(now.Add(lease)), micros(now), max)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c queue.Claimed
+			if err := rows.Scan(&c.JobID, &c.RecipeID, &c.EventID, &c.Claims, &c.Steps); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	return out, nil
+}
+
+// Extend renews owner's leases.
+func (s *Store) Extend(ctx context.Context, owner string, ids []string, lease time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	until := micros(s.now().Add(lease))
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, until, owner)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	q := `UPDATE jobs SET lease_until = ? WHERE owner = ? AND status = 'running' AND id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
+	return s.writer.do(func(t *txn) error {
+		// Not cached: the id count varies from call to call.
+		_, err := t.tx.ExecContext(ctx, q, args...)
+		return err
+	})
+}
+
+// Complete records the job's final status, once.
+func (s *Store) Complete(ctx context.Context, owner, id, status string, steps []byte, errMsg string) error {
+	if status != queue.StatusSucceeded && status != queue.StatusFailed {
+		return fmt.Errorf("complete job: status %q is not final", status)
+	}
+	now := micros(s.now())
+	return s.updateHeld(ctx, `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL, lease_until = NULL
+		WHERE id = ? AND owner = ? AND status = 'running'`, status, steps, nullString(errMsg), now, id, owner)
+}
+
+// RetryAt saves progress and makes the job runnable at at.
+func (s *Store) RetryAt(ctx context.Context, owner, id string, at time.Time, steps []byte) error {
+	err := s.updateHeld(ctx, `UPDATE jobs SET status = 'pending', steps = ?, run_at = ?, owner = NULL, lease_until = NULL
+		WHERE id = ? AND owner = ? AND status = 'running'`, steps, micros(at), id, owner)
+	if err == nil {
+		s.signal()
+	}
+	return err
+}
+
+// updateHeld runs an update that applies only while owner holds the job.
+func (s *Store) updateHeld(ctx context.Context, query string, args ...any) error {
+	var n int64
+	err := s.writer.do(func(t *txn) error {
+		res, err := t.exec(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return queue.ErrLeaseLost
+	}
+	return nil
+}
+
+// Ready is signalled when this process made work runnable.
+func (s *Store) Ready() <-chan struct{} { return s.ready }
+
+func (s *Store) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// newID returns a UUIDv7: unique, and ordered by creation time, so that
+// "newest first" is an index scan on the primary key.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
