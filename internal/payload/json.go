@@ -122,13 +122,3 @@ func jsonSyntaxError(b []byte) error {
 	}
 	return syntaxErr(JSON, b, off, se.Error())
 }
-
-// onlySpace reports whether b holds nothing but JSON whitespace.
-func onlySpace(b []byte) bool {
-	for _, c := range b {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return false
-		}
-	}
-	return true
-}

@@ -1,0 +1,170 @@
+// Package api is the JSON API under /api/v1. Routes lists every route;
+// each resource has its own file.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/httpx"
+	"github.com/patchbay/patchbay/internal/job"
+	"github.com/patchbay/patchbay/internal/secret"
+	"github.com/patchbay/patchbay/internal/step/httprequest"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// maxDocumentBytes bounds a recipe or connection document.
+const maxDocumentBytes = 4 << 20
+
+// API serves the JSON API.
+type API struct {
+	Store     store.Store
+	Catalog   *catalog.Catalog
+	Runner    *job.Runner
+	Executor  *httprequest.Executor
+	Box       *secret.Box
+	Workspace store.Workspace
+	BaseURL   string
+	Log       *slog.Logger
+	Now       func() time.Time
+
+	tokens sync.Map // sha256 of tokens known to be valid
+}
+
+// Routes registers every route of the API on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	h := func(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
+		mux.Handle(pattern, a.authenticated(fn))
+	}
+	h("GET /api/v1/workspace", a.getWorkspace)
+
+	h("GET /api/v1/connections", a.listConnections)
+	h("POST /api/v1/connections", a.createConnection)
+	h("GET /api/v1/connections/{id}", a.getConnection)
+	h("PUT /api/v1/connections/{id}", a.updateConnection)
+	h("DELETE /api/v1/connections/{id}", a.deleteConnection)
+	h("POST /api/v1/connections/{id}/test", a.testConnection)
+
+	h("GET /api/v1/recipes", a.listRecipes)
+	h("POST /api/v1/recipes", a.createRecipe)
+	h("GET /api/v1/recipes/{id}", a.getRecipe)
+	h("PUT /api/v1/recipes/{id}", a.updateRecipe)
+	h("DELETE /api/v1/recipes/{id}", a.deleteRecipe)
+	h("POST /api/v1/recipes/{id}/start", a.startRecipe)
+	h("POST /api/v1/recipes/{id}/stop", a.stopRecipe)
+	h("POST /api/v1/recipes/{id}/test", a.testRecipe)
+	h("POST /api/v1/recipes/{id}/capture", a.captureRecipe)
+	h("GET /api/v1/recipes/{id}/jobs", a.listJobs)
+
+	h("GET /api/v1/jobs/{id}", a.getJob)
+	h("POST /api/v1/jobs/{id}/rerun", a.rerunJob)
+
+	mux.Handle("/api/", a.authenticated(func(w http.ResponseWriter, r *http.Request) error {
+		return httpx.NotFound(fmt.Sprintf("no API route %s %s", r.Method, r.URL.Path))
+	}))
+}
+
+// authenticated checks the bearer token, then runs fn and answers its error.
+func (a *API) authenticated(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := a.checkToken(r); err != nil {
+			httpx.Fail(w, r, a.Log, err)
+			return
+		}
+		if err := fn(w, r); err != nil {
+			httpx.Fail(w, r, a.Log, mapStoreError(err))
+		}
+	})
+}
+
+func (a *API) checkToken(r *http.Request) error {
+	unauthorized := &httpx.Error{Status: 401, Code: "unauthorized",
+		Message: "missing or unknown API token: send Authorization: Bearer <token> (create one with patchbay token create)",
+		Header:  http.Header{"WWW-Authenticate": {`Bearer realm="patchbay"`}}}
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return unauthorized
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	if _, ok := a.tokens.Load(sum); ok {
+		return nil
+	}
+	exists, err := a.Store.APITokenExists(r.Context(), sum[:])
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return unauthorized
+	}
+	a.tokens.Store(sum, true)
+	return nil
+}
+
+// mapStoreError turns the store's sentinels into client errors.
+func mapStoreError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httpx.NotFound("not found")
+	case errors.Is(err, store.ErrConflict):
+		return &httpx.Error{Status: 409, Code: "conflict", Message: err.Error()}
+	}
+	return err
+}
+
+// readJSON reads a bounded request body.
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxDocumentBytes+1))
+	if err != nil {
+		return nil, httpx.BadRequest("unreadable_body", "could not read the request body: "+err.Error())
+	}
+	if len(b) > maxDocumentBytes {
+		return nil, &httpx.Error{Status: 413, Code: "body_too_large", Message: fmt.Sprintf("document is over the %d-byte limit", maxDocumentBytes)}
+	}
+	return b, nil
+}
+
+// decodeStrict decodes a JSON body into v, refusing unknown fields.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return httpx.BadRequest("invalid_json", "request body: "+strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+func (a *API) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *API) getWorkspace(w http.ResponseWriter, r *http.Request) error {
+	httpx.JSON(w, http.StatusOK, map[string]any{
+		"id":               a.Workspace.ID,
+		"name":             a.Workspace.Name,
+		"webhook_token":    a.Workspace.WebhookToken,
+		"webhook_base_url": a.webhookBaseURL(),
+	})
+	return nil
+}
+
+func (a *API) webhookBaseURL() string {
+	return a.BaseURL + "/webhooks/rest/" + a.Workspace.WebhookToken
+}
+
+// background is the context for work that must finish once started even
+// if the client goes away (a write the client may retry).
+func background(r *http.Request) context.Context { return context.WithoutCancel(r.Context()) }

@@ -1,0 +1,249 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/connection"
+	"github.com/patchbay/patchbay/internal/httpx"
+	"github.com/patchbay/patchbay/internal/pill"
+	"github.com/patchbay/patchbay/internal/recipe"
+	"github.com/patchbay/patchbay/internal/step/httprequest"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+type connectionView struct {
+	connection.Document
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func connView(sc store.Connection) (connectionView, error) {
+	var d connection.Document
+	if err := json.Unmarshal(sc.Doc, &d); err != nil {
+		return connectionView{}, err
+	}
+	d.ID = sc.ID
+	return connectionView{Document: d, CreatedAt: sc.CreatedAt, UpdatedAt: sc.UpdatedAt}, nil
+}
+
+func (a *API) parseConnection(r *http.Request) (connection.Document, error) {
+	b, err := readBody(r)
+	if err != nil {
+		return connection.Document{}, err
+	}
+	var d connection.Document
+	if err := decodeStrict(b, &d); err != nil {
+		return d, err
+	}
+	d.Normalize()
+	if ps := d.Validate(); len(ps) > 0 {
+		details := make([]httpx.Detail, len(ps))
+		for i, p := range ps {
+			details[i] = httpx.Detail{Path: p.Path, Message: p.Message}
+		}
+		return d, httpx.Unprocessable("invalid_connection", ps[0].Error(), details)
+	}
+	return d, nil
+}
+
+func (a *API) storedConnection(id string, d connection.Document, s connection.Secrets) (store.Connection, error) {
+	public, _ := d.SplitSecrets()
+	public.ID = ""
+	b, err := json.Marshal(public)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	sealed, err := catalog.SealJSON(a.Box, s)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	now := a.now()
+	return store.Connection{ID: id, Name: d.Name, Doc: b, Secrets: sealed, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.parseConnection(r)
+	if err != nil {
+		return err
+	}
+	_, secrets := d.SplitSecrets()
+	sc, err := a.storedConnection(uuid.Must(uuid.NewV7()).String(), d, secrets)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.CreateConnection(background(r), sc); err != nil {
+		return nameConflict(err, d.Name)
+	}
+	a.Catalog.Invalidate()
+	return a.respondConnection(w, r, sc.ID, http.StatusCreated)
+}
+
+func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	old, err := a.Store.Connection(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d, err := a.parseConnection(r)
+	if err != nil {
+		return err
+	}
+	live, err := catalog.OpenConnection(a.Box, old)
+	if err != nil {
+		return err
+	}
+	_, secrets := d.SplitSecrets()
+	secrets.KeepSecrets(live.Secrets)
+	sc, err := a.storedConnection(old.ID, d, secrets)
+	if err != nil {
+		return err
+	}
+	sc.CreatedAt = old.CreatedAt
+	if err := a.Store.UpdateConnection(background(r), sc); err != nil {
+		return nameConflict(err, d.Name)
+	}
+	a.Catalog.Invalidate()
+	return a.respondConnection(w, r, old.ID, http.StatusOK)
+}
+
+func nameConflict(err error, name string) error {
+	if he, ok := mapStoreError(err).(*httpx.Error); ok && he.Status == 409 {
+		return &httpx.Error{Status: 409, Code: "name_taken", Message: "name: a connection named " + name + " already exists"}
+	}
+	return err
+}
+
+func (a *API) respondConnection(w http.ResponseWriter, r *http.Request, id string, status int) error {
+	sc, err := a.Store.Connection(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	v, err := connView(sc)
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, status, v)
+	return nil
+}
+
+func (a *API) getConnection(w http.ResponseWriter, r *http.Request) error {
+	return a.respondConnection(w, r, r.PathValue("id"), http.StatusOK)
+}
+
+func (a *API) listConnections(w http.ResponseWriter, r *http.Request) error {
+	cs, err := a.Store.Connections(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]connectionView, 0, len(cs))
+	for _, sc := range cs {
+		v, err := connView(sc)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"connections": out})
+	return nil
+}
+
+// deleteConnection refuses while recipes use the connection, naming them.
+func (a *API) deleteConnection(w http.ResponseWriter, r *http.Request) error {
+	sc, err := a.Store.Connection(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	users, err := a.recipesUsing(r, sc)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return &httpx.Error{Status: 409, Code: "connection_in_use",
+			Message: "connection " + sc.Name + " is used by recipes: " + joinNames(users)}
+	}
+	if err := a.Store.DeleteConnection(background(r), sc.ID); err != nil {
+		return err
+	}
+	a.Catalog.Invalidate()
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) recipesUsing(r *http.Request, sc store.Connection) ([]string, error) {
+	rs, err := a.Store.Recipes(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, sr := range rs {
+		var doc recipe.Document
+		if err := json.Unmarshal(sr.Doc, &doc); err != nil {
+			continue
+		}
+		for _, s := range doc.Steps {
+			if s.Connection == sc.ID || s.Connection == sc.Name {
+				names = append(names, doc.Name)
+				break
+			}
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
+
+// testResult is the answer of a connection test.
+type testResult struct {
+	OK         bool    `json:"ok"`
+	Status     int     `json:"status"`
+	Error      *string `json:"error"`
+	DurationMS int64   `json:"duration_ms"`
+}
+
+// testConnection runs the connection's test request with its auth.
+func (a *API) testConnection(w http.ResponseWriter, r *http.Request) error {
+	sc, err := a.Store.Connection(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	live, err := catalog.OpenConnection(a.Box, sc)
+	if err != nil {
+		return err
+	}
+	if live.Doc.Test == nil {
+		return httpx.Unprocessable("no_test_request", "test: this connection has no test request", nil)
+	}
+	req, err := httprequest.Compile(recipe.Step{ID: "test", Action: recipe.ActionHTTPRequest, Method: live.Doc.Test.Method,
+		URL: live.Doc.Test.URL, BodyType: "none", ResponseType: "raw"})
+	if err != nil {
+		return httpx.Unprocessable("invalid_test_request", "test.url: "+err.Error(), nil)
+	}
+	start := time.Now()
+	out := a.Executor.Do(r.Context(), req, pill.Env{}, live, "")
+	res := testResult{OK: out.Err == nil, DurationMS: time.Since(start).Milliseconds()}
+	if out.Output != nil {
+		res.Status = out.Output.Status
+	}
+	if out.Err != nil {
+		msg := out.Err.Error()
+		res.Error = &msg
+	}
+	httpx.JSON(w, http.StatusOK, res)
+	return nil
+}

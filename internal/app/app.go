@@ -1,0 +1,168 @@
+// Package app is the one place that wires a patchbay process together:
+// configuration, store, secrets, catalog, workers and HTTP surfaces, started
+// and stopped in order.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/api"
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/httpx"
+	"github.com/patchbay/patchbay/internal/job"
+	"github.com/patchbay/patchbay/internal/metrics"
+	"github.com/patchbay/patchbay/internal/secret"
+	"github.com/patchbay/patchbay/internal/step/httprequest"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/sqlite"
+	"github.com/patchbay/patchbay/internal/trigger/webhook"
+	"github.com/patchbay/patchbay/internal/web"
+)
+
+// App is a running patchbay server.
+type App struct {
+	cfg       config.Config
+	log       *slog.Logger
+	store     store.Store
+	box       *secret.Box
+	workspace store.Workspace
+	catalog   *catalog.Catalog
+	runner    *job.Runner
+	metrics   *metrics.Metrics
+	server    *http.Server
+	listener  net.Listener
+	served    chan error
+}
+
+// OpenStore opens the configured database and the secret key. Commands
+// that only need storage (token create) use it without starting a server.
+func OpenStore(ctx context.Context, cfg config.Config) (store.Store, *secret.Box, error) {
+	if cfg.DatabaseURL != "" {
+		return nil, nil, errors.New("database-url: PostgreSQL is not available yet; leave it empty to use SQLite in the data folder")
+	}
+	key, err := secret.LoadOrCreateKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, box, nil
+}
+
+// EnsureWorkspace returns the workspace, creating it with a random 36-character
+// webhook token on first start.
+func EnsureWorkspace(ctx context.Context, s store.Store) (store.Workspace, error) {
+	token, err := uuid.NewRandomFromReader(rand.Reader)
+	if err != nil {
+		return store.Workspace{}, err
+	}
+	return s.EnsureWorkspace(ctx, store.Workspace{
+		ID: uuid.Must(uuid.NewV7()).String(), Name: "default", WebhookToken: token.String(), CreatedAt: time.Now(),
+	})
+}
+
+// New opens storage and builds every part; nothing runs until Start.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	s, box, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := EnsureWorkspace(ctx, s)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, store: s, box: box, workspace: ws, metrics: metrics.New(), served: make(chan error, 1)}
+	a.catalog = catalog.New(s, box, time.Second)
+	exec := &httprequest.Executor{Client: httpx.NewClient(httpx.ClientOptions{AllowPrivateNetworks: cfg.AllowPrivateNetworks})}
+	host, _ := os.Hostname()
+	a.runner = &job.Runner{
+		Store: s, Catalog: a.catalog, Executor: exec, Log: log, Metrics: a.metrics,
+		Owner:   fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8]),
+		Workers: cfg.Workers, Lease: cfg.JobLease, RetryBase: cfg.RetryBase, ShutdownTimeout: cfg.ShutdownTimeout,
+	}
+	a.server = &http.Server{
+		Handler:           a.routes(exec),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+func (a *App) routes(exec *httprequest.Executor) http.Handler {
+	mux := http.NewServeMux()
+	wh := &webhook.Handler{Catalog: a.catalog, Store: a.store, WebhookToken: a.workspace.WebhookToken,
+		MaxBodyBytes: a.cfg.MaxBodyBytes, Metrics: a.metrics, Log: a.log}
+	mux.Handle("/webhooks/rest/{token}/{event}", wh)
+	(&api.API{Store: a.store, Catalog: a.catalog, Runner: a.runner, Executor: exec, Box: a.box,
+		Workspace: a.workspace, BaseURL: a.cfg.BaseURL, Log: a.log}).Routes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := a.store.Ping(r.Context()); err != nil {
+			httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			return
+		}
+		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	mux.Handle("/", web.Handler(web.Options{Logger: a.log}))
+	return mux
+}
+
+// Start listens and starts the workers.
+func (a *App) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	a.listener = ln
+	if err := a.runner.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	go func() { a.served <- a.server.Serve(ln) }()
+	a.log.Info("patchbay serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL,
+		"data_dir", a.cfg.DataDir, "webhook_base_url", a.cfg.BaseURL+"/webhooks/rest/"+a.workspace.WebhookToken)
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Served reports the server's end (an error other than ErrServerClosed means it failed).
+func (a *App) Served() <-chan error { return a.served }
+
+// Stop shuts down in order: stop intake (finishing requests under way),
+// drain the workers, then close the store after its last commit.
+func (a *App) Stop(ctx context.Context) error {
+	var errs []error
+	if err := a.server.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop HTTP: %w", err))
+	}
+	a.runner.Stop()
+	if err := a.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	return errors.Join(errs...)
+}

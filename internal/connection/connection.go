@@ -1,0 +1,212 @@
+// Package connection holds how patchbay reaches and authenticates to an
+// application: the connection document, its write-only secrets, and the
+// auth applied to every request a step makes through it. A step never sees
+// the secrets; it hands its request to Apply.
+package connection
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Types of connection.
+const (
+	TypeHTTP       = "http"
+	TypeHTTPOAuth2 = "http_oauth2"
+)
+
+// Auth types.
+const (
+	AuthNone   = "none"
+	AuthBasic  = "basic"
+	AuthHeader = "header"
+	AuthQuery  = "query"
+	AuthCustom = "custom"
+	AuthBearer = "bearer"
+	AuthDigest = "digest"
+)
+
+// SetMarker is what a write-only secret reads as once it is set.
+const SetMarker = "set"
+
+// Document is the connection document of DESIGN.md.
+type Document struct {
+	ID      string          `json:"id,omitempty"`
+	Name    string          `json:"name"`
+	Type    string          `json:"type"`
+	BaseURL string          `json:"base_url,omitempty"`
+	Auth    Auth            `json:"auth"`
+	Test    *TestRequest    `json:"test,omitempty"`
+	OAuth2  json.RawMessage `json:"oauth2,omitempty"`
+}
+
+// Auth says how requests authenticate. Password, Token and the values of
+// Headers and Params are secrets.
+type Auth struct {
+	Type     string            `json:"type"`
+	Username string            `json:"username,omitempty"`
+	Password string            `json:"password,omitempty"`
+	Token    string            `json:"token,omitempty"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Params   map[string]string `json:"params,omitempty"`
+}
+
+// TestRequest is the request that proves a connection valid.
+type TestRequest struct {
+	Method string `json:"method,omitempty"`
+	URL    string `json:"url"`
+}
+
+// Secrets are the write-only values of a connection, sealed together.
+type Secrets struct {
+	Password string            `json:"password,omitempty"`
+	Token    string            `json:"token,omitempty"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Params   map[string]string `json:"params,omitempty"`
+}
+
+// Problem is one thing wrong in a document, at a path.
+type Problem struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+func (p Problem) Error() string { return p.Path + ": " + p.Message }
+
+// Normalize fills defaults.
+func (d *Document) Normalize() {
+	d.Name = strings.TrimSpace(d.Name)
+	if d.Type == "" {
+		d.Type = TypeHTTP
+	}
+	if d.Auth.Type == "" {
+		d.Auth.Type = AuthNone
+	}
+	if d.Test != nil && d.Test.Method == "" {
+		d.Test.Method = "GET"
+	}
+}
+
+// Validate lists the problems of a normalized document.
+func (d *Document) Validate() []Problem {
+	var ps []Problem
+	add := func(path, format string, args ...any) { ps = append(ps, Problem{path, fmt.Sprintf(format, args...)}) }
+	if d.Name == "" {
+		add("name", "is required")
+	}
+	switch d.Type {
+	case TypeHTTP:
+	case TypeHTTPOAuth2:
+		add("type", "http_oauth2 connections are not available yet")
+	default:
+		add("type", "unknown connection type %q (want http or http_oauth2)", d.Type)
+	}
+	if d.BaseURL != "" {
+		if u, err := url.Parse(d.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("base_url", "%q is not an absolute http(s) URL", d.BaseURL)
+		}
+	}
+	a := d.Auth
+	switch a.Type {
+	case AuthNone:
+	case AuthBasic:
+		if a.Username == "" {
+			add("auth.username", "is required for basic auth")
+		}
+	case AuthHeader:
+		if len(a.Headers) == 0 {
+			add("auth.headers", "at least one header is required for header auth")
+		}
+	case AuthQuery:
+		if len(a.Params) == 0 {
+			add("auth.params", "at least one parameter is required for query auth")
+		}
+	case AuthCustom:
+		if a.Username == "" && len(a.Headers) == 0 && len(a.Params) == 0 {
+			add("auth", "custom auth needs a username, headers or params")
+		}
+	case AuthBearer:
+		if a.Token == "" {
+			add("auth.token", "is required for bearer auth")
+		}
+	case AuthDigest:
+		add("auth.type", "digest auth is not available yet")
+	default:
+		add("auth.type", "unknown auth type %q (want none, basic, header, query, custom or bearer)", a.Type)
+	}
+	for k := range a.Headers {
+		if k == "" || strings.ContainsAny(k, " :\r\n") {
+			add("auth.headers", "%q is not a valid header name", k)
+		}
+	}
+	if d.Test != nil {
+		if d.Test.URL == "" {
+			add("test.url", "is required")
+		}
+	}
+	return ps
+}
+
+// SplitSecrets returns the document with every secret replaced by "set"
+// (or removed when empty), and the secrets themselves.
+func (d Document) SplitSecrets() (Document, Secrets) {
+	s := Secrets{Password: d.Auth.Password, Token: d.Auth.Token, Headers: d.Auth.Headers, Params: d.Auth.Params}
+	d.Auth.Password = marker(d.Auth.Password)
+	d.Auth.Token = marker(d.Auth.Token)
+	d.Auth.Headers = markMap(d.Auth.Headers)
+	d.Auth.Params = markMap(d.Auth.Params)
+	return d, s
+}
+
+// KeepSecrets carries over old secrets where the new document says "set":
+// a client that edits a connection it read back does not wipe its secrets.
+func (s *Secrets) KeepSecrets(old Secrets) {
+	if s.Password == SetMarker {
+		s.Password = old.Password
+	}
+	if s.Token == SetMarker {
+		s.Token = old.Token
+	}
+	for k, v := range s.Headers {
+		if v == SetMarker {
+			s.Headers[k] = old.Headers[k]
+		}
+	}
+	for k, v := range s.Params {
+		if v == SetMarker {
+			s.Params[k] = old.Params[k]
+		}
+	}
+}
+
+func marker(s string) string {
+	if s == "" {
+		return ""
+	}
+	return SetMarker
+}
+
+func markMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k := range m {
+		out[k] = SetMarker
+	}
+	return out
+}
+
+// sortedKeys gives maps a stable order, so recorded requests read the same
+// from run to run.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,32 @@
+package job
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// FromStore shapes a stored job as the API's job document.
+func FromStore(j store.Job) (Document, error) {
+	steps, err := decodeSteps(j.Steps)
+	if err != nil {
+		return Document{}, fmt.Errorf("job %s: stored steps: %w", j.ID, err)
+	}
+	if steps == nil {
+		steps = []StepRecord{}
+	}
+	return Document{
+		ID: j.ID, RecipeID: j.RecipeID, EventID: j.EventID, Status: j.Status,
+		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
+		Trigger: Trigger{Output: j.Trigger}, Steps: steps, Error: strPtr(j.Error),
+	}, nil
+}
+
+// SummaryFromStore shapes a job list row.
+func SummaryFromStore(j store.JobSummary) Summary {
+	return Summary{ID: j.ID, RecipeID: j.RecipeID, Status: j.Status, CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt, Error: strPtr(j.Error)}
+}

@@ -1,0 +1,333 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/metrics"
+	"github.com/patchbay/patchbay/internal/queue"
+	"github.com/patchbay/patchbay/internal/step/httprequest"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// pollInterval is how often an idle runner looks for due work it was not
+// told about (retries coming due, jobs enqueued by another process).
+const pollInterval = 100 * time.Millisecond
+
+// maxBackoff caps the delay between two attempts of a step.
+const maxBackoff = 10 * time.Minute
+
+// Runner claims jobs and runs them. Start it once; Stop drains it.
+type Runner struct {
+	Store    store.Store
+	Catalog  *catalog.Catalog
+	Executor *httprequest.Executor
+	Log      *slog.Logger
+	Metrics  *metrics.Metrics
+	// Owner names this process in leases; unique per process.
+	Owner           string
+	Workers         int
+	Lease           time.Duration
+	RetryBase       time.Duration
+	ShutdownTimeout time.Duration
+	Now             func() time.Time
+
+	stop     chan struct{}
+	done     chan struct{} // closed when the claim loop has returned
+	drained  chan struct{} // closed when every worker has returned
+	runCtx   context.Context    // cancelled when shutdown runs out of patience
+	cancel   context.CancelFunc // cancels runCtx
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	inflight map[string]bool
+	slots    chan struct{}
+	waiters  waiters
+}
+
+// Start begins claiming and running jobs in the background.
+func (r *Runner) Start(ctx context.Context) error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if r.Workers <= 0 {
+		r.Workers = 1
+	}
+	r.stop = make(chan struct{})
+	r.done = make(chan struct{})
+	r.drained = make(chan struct{})
+	r.inflight = map[string]bool{}
+	r.slots = make(chan struct{}, r.Workers)
+	r.runCtx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	r.waiters.init()
+	go r.claimLoop()
+	go r.heartbeat()
+	return nil
+}
+
+// Stop stops claiming, lets running jobs finish for up to ShutdownTimeout,
+// then cancels them; a cancelled step is put back on the queue (not
+// counted as an attempt) so that the next process runs it.
+func (r *Runner) Stop() {
+	close(r.stop)
+	<-r.done
+	finished := make(chan struct{})
+	go func() { r.wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(r.ShutdownTimeout):
+		r.Log.Warn("shutdown: cancelling running steps; they will be re-queued")
+		r.cancel()
+		<-finished
+	}
+	r.cancel()
+	close(r.drained)
+}
+
+func (r *Runner) claimLoop() {
+	defer close(r.done)
+	timer := time.NewTimer(pollInterval)
+	defer timer.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		default:
+		}
+		free := r.Workers - len(r.slots)
+		if free <= 0 {
+			select {
+			case <-r.stop:
+				return
+			case <-r.waiters.slotFreed:
+			}
+			continue
+		}
+		if free > 256 {
+			free = 256
+		}
+		claimed, err := r.Store.Claim(r.runCtx, r.Owner, free, r.Lease)
+		if err != nil {
+			r.Log.Error("claim jobs", "err", err)
+		}
+		for _, c := range claimed {
+			r.slots <- struct{}{}
+			r.mu.Lock()
+			r.inflight[c.JobID] = true
+			r.mu.Unlock()
+			r.wg.Add(1)
+			go r.run(c)
+		}
+		if len(claimed) > 0 && err == nil {
+			continue
+		}
+		timer.Reset(pollInterval)
+		select {
+		case <-r.stop:
+			return
+		case <-r.Store.Ready():
+		case <-timer.C:
+		}
+	}
+}
+
+// heartbeat renews the leases of running jobs well before they expire,
+// until Stop has drained every worker.
+func (r *Runner) heartbeat() {
+	t := time.NewTicker(r.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.drained:
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		ids := make([]string, 0, len(r.inflight))
+		for id := range r.inflight {
+			ids = append(ids, id)
+		}
+		r.mu.Unlock()
+		if err := r.Store.Extend(context.Background(), r.Owner, ids, r.Lease); err != nil {
+			r.Log.Error("extend job leases", "err", err)
+		}
+	}
+}
+
+func (r *Runner) run(c queue.Claimed) {
+	defer func() {
+		r.mu.Lock()
+		delete(r.inflight, c.JobID)
+		r.mu.Unlock()
+		<-r.slots
+		r.waiters.freed()
+		r.wg.Done()
+	}()
+	status, err := r.execute(c)
+	if err != nil {
+		if errors.Is(err, queue.ErrLeaseLost) {
+			r.Log.Warn("job lease lost; another worker owns it now", "job", c.JobID)
+			return
+		}
+		r.Log.Error("run job", "job", c.JobID, "err", err)
+		return
+	}
+	if status == queue.StatusSucceeded || status == queue.StatusFailed {
+		r.Metrics.JobsFinished.WithLabelValues(status).Inc()
+		r.waiters.finished(c.JobID)
+	}
+}
+
+// execute runs the job's remaining steps and records the outcome. It
+// returns the job's status after this claim.
+func (r *Runner) execute(c queue.Claimed) (string, error) {
+	ctx := r.runCtx
+	rec, err := r.Catalog.Recipe(ctx, c.RecipeID)
+	if errors.Is(err, store.ErrNotFound) {
+		return r.fail(c, nil, "recipe no longer exists")
+	}
+	if err != nil {
+		return "", err
+	}
+	stored, err := r.Store.Job(ctx, c.JobID)
+	if err != nil {
+		return "", fmt.Errorf("read job: %w", err)
+	}
+	steps, err := decodeSteps(c.Steps)
+	if err != nil {
+		return r.fail(c, nil, "stored progress is unreadable: "+err.Error())
+	}
+	trigger, err := decodeTree(stored.Trigger)
+	if err != nil {
+		return r.fail(c, steps, "trigger output is unreadable: "+err.Error())
+	}
+	steps = alignSteps(steps, rec)
+	env := newEnv(trigger, len(rec.Steps))
+	for i, req := range rec.Steps {
+		sr := &steps[i]
+		if sr.Status == queue.StatusSucceeded && sr.Output != nil {
+			env.Steps[sr.ID] = sr.Output.Tree()
+			continue
+		}
+		conn, err := r.connectionFor(ctx, req)
+		if err != nil {
+			msg := err.Error()
+			sr.Status, sr.Error = queue.StatusFailed, &msg
+			return r.fail(c, steps, stepError(i, sr.ID, msg))
+		}
+		start := r.Now()
+		sr.Attempts++
+		sr.StartedAt, sr.NextAttemptAt = &start, nil
+		out := r.Executor.Do(ctx, req, env, conn, c.JobID+"."+sr.ID)
+		end := r.Now()
+		sr.FinishedAt = &end
+		sr.DurationMS = end.Sub(start).Milliseconds()
+		sr.Input, sr.Output = out.Input, out.Output
+		r.Metrics.StepDuration.WithLabelValues(req.Step.Action).Observe(end.Sub(start).Seconds())
+		if out.Err == nil {
+			sr.Status, sr.Error = queue.StatusSucceeded, nil
+			env.Steps[sr.ID] = out.Output.Tree()
+			r.Metrics.StepAttempts.WithLabelValues("succeeded").Inc()
+			continue
+		}
+		msg := out.Err.Error()
+		sr.Error = &msg
+		if ctx.Err() != nil {
+			// Shutdown cut this attempt short: it does not count, and the
+			// job goes back to the queue for the next process.
+			sr.Attempts--
+			sr.Status = queue.StatusPending
+			return queue.StatusPending, r.retry(c, steps, r.Now())
+		}
+		if out.Retryable && sr.Attempts < req.MaxAttempts {
+			at := end.Add(r.backoff(sr.Attempts, out.RetryAfter))
+			sr.Status, sr.NextAttemptAt = queue.StatusPending, &at
+			r.Metrics.StepAttempts.WithLabelValues("retry").Inc()
+			return queue.StatusPending, r.retry(c, steps, at)
+		}
+		r.Metrics.StepAttempts.WithLabelValues("failed").Inc()
+		sr.Status = queue.StatusFailed
+		if out.Retryable {
+			msg = fmt.Sprintf("%s (gave up after %d attempts)", msg, sr.Attempts)
+		}
+		return r.fail(c, steps, stepError(i, sr.ID, msg))
+	}
+	b, err := json.Marshal(steps)
+	if err != nil {
+		return "", err
+	}
+	return queue.StatusSucceeded, r.Store.Complete(context.WithoutCancel(ctx), r.Owner, c.JobID, queue.StatusSucceeded, b, "")
+}
+
+func (r *Runner) connectionFor(ctx context.Context, req *httprequest.Request) (*connectionLive, error) {
+	name := req.Step.Connection
+	if name == "" {
+		return nil, nil
+	}
+	l, err := r.Catalog.Connection(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("connection %q no longer exists", name)
+	}
+	return l, err
+}
+
+func (r *Runner) fail(c queue.Claimed, steps []StepRecord, msg string) (string, error) {
+	b, err := json.Marshal(nonNil(steps))
+	if err != nil {
+		return "", err
+	}
+	return queue.StatusFailed, r.Store.Complete(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, queue.StatusFailed, b, msg)
+}
+
+func (r *Runner) retry(c queue.Claimed, steps []StepRecord, at time.Time) error {
+	b, err := json.Marshal(steps)
+	if err != nil {
+		return err
+	}
+	return r.Store.RetryAt(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, at, b)
+}
+
+// backoff is exponential with full jitter over its upper half, and never
+// shorter than the server's Retry-After.
+func (r *Runner) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	d := r.RetryBase << (attempt - 1)
+	if d > maxBackoff || d <= 0 {
+		d = maxBackoff
+	}
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	if retryAfter > d {
+		d = retryAfter
+	}
+	return d
+}
+
+func stepError(i int, id, msg string) string {
+	return fmt.Sprintf("steps[%d] %s: %s", i, id, msg)
+}
+
+func nonNil(s []StepRecord) []StepRecord {
+	if s == nil {
+		return []StepRecord{}
+	}
+	return s
+}
+
+// alignSteps gives every step of the recipe a record, keeping progress of
+// earlier claims.
+func alignSteps(steps []StepRecord, rec *catalog.Recipe) []StepRecord {
+	out := make([]StepRecord, len(rec.Steps))
+	for i, req := range rec.Steps {
+		if i < len(steps) && steps[i].ID == req.Step.ID {
+			out[i] = steps[i]
+			continue
+		}
+		out[i] = StepRecord{ID: req.Step.ID, Status: queue.StatusPending}
+	}
+	return out
+}

@@ -1,0 +1,75 @@
+package recipe
+
+import (
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/payload"
+)
+
+// Datatree is the typed schema of the trigger's and each step's output,
+// built from the examples; its leaves are the pills a user maps.
+type Datatree struct {
+	Trigger []payload.Field            `json:"trigger"`
+	Steps   map[string][]payload.Field `json:"steps"`
+}
+
+// BuildDatatree infers the datatree from the document's examples. An
+// example that does not parse gives an empty tree (validation has said why).
+func (d *Document) BuildDatatree() Datatree {
+	dt := Datatree{Trigger: []payload.Field{}, Steps: map[string][]payload.Field{}}
+	if ex := strings.TrimSpace(string(d.Trigger.PayloadExample)); ex != "" {
+		dt.Trigger = inferExample(d.Trigger.PayloadType, ex)
+	}
+	for _, s := range d.Steps {
+		dt.Steps[s.ID] = stepTree(s)
+	}
+	return dt
+}
+
+func inferExample(format, example string) []payload.Field {
+	var fs []payload.Field
+	var err error
+	switch format {
+	case payload.JSON:
+		fs, err = payload.InferJSON([]byte(example))
+	case payload.XML:
+		fs, err = payload.InferXML([]byte(example))
+	default:
+		var v any
+		v, err = ParseExample(format, example)
+		if err == nil {
+			fs = payload.Infer(v)
+		}
+	}
+	if err != nil || fs == nil {
+		return []payload.Field{}
+	}
+	return fs
+}
+
+// stepTree is the output of an http_request step: status, headers, body.
+func stepTree(s Step) []payload.Field {
+	body := payload.Field{Path: "body", Name: "body", Type: "object"}
+	switch {
+	case s.ResponseType == payload.Raw:
+		body.Type = "string"
+	case strings.TrimSpace(string(s.ResponseExample)) != "":
+		body.Fields = prefix(inferExample(s.ResponseType, string(s.ResponseExample)), "body")
+	}
+	return []payload.Field{
+		{Path: "status", Name: "status", Type: "integer", Sample: 200},
+		{Path: "headers", Name: "headers", Type: "object"},
+		body,
+	}
+}
+
+// prefix puts fields under a parent path.
+func prefix(fs []payload.Field, parent string) []payload.Field {
+	out := make([]payload.Field, len(fs))
+	for i, f := range fs {
+		f.Path = parent + "." + f.Path
+		f.Fields = prefix(f.Fields, parent)
+		out[i] = f
+	}
+	return out
+}

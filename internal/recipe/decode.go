@@ -1,0 +1,121 @@
+package recipe
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Decode reads a recipe document from JSON. Unknown fields are problems (a
+// misspelt "metod" must not silently become a GET), reported with their path.
+func Decode(b []byte) (Document, []Problem) {
+	var doc Document
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return doc, []Problem{{Path: "", Message: describeJSONError(b, err)}}
+	}
+	if ps := unknownFields(raw); len(ps) > 0 {
+		return doc, ps
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil {
+		return doc, []Problem{{Path: fieldOf(err), Message: describeJSONError(b, err)}}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return doc, []Problem{{Path: "", Message: "unexpected data after the document"}}
+	}
+	return doc, nil
+}
+
+var (
+	documentFields = set("id", "name", "trigger", "steps", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture")
+	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify")
+	verifyFields   = set("scheme", "secret", "header", "username", "password", "tolerance")
+	stepFields     = set("id", "name", "action", "connection", "method", "url", "query", "headers", "body_type", "body",
+		"response_type", "response_example", "timeout", "max_attempts")
+)
+
+func set(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+func unknownFields(raw map[string]any) []Problem {
+	var ps []Problem
+	check := func(path string, v any, known map[string]bool) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		for _, k := range sortedKeys(m) {
+			if !known[k] {
+				ps = append(ps, Problem{Path: joinPath(path, k), Message: "unknown field"})
+			}
+		}
+	}
+	check("", raw, documentFields)
+	if t, ok := raw["trigger"].(map[string]any); ok {
+		check("trigger", t, triggerFields)
+		check("trigger.verify", t["verify"], verifyFields)
+	}
+	if steps, ok := raw["steps"].([]any); ok {
+		for i, s := range steps {
+			check(fmt.Sprintf("steps[%d]", i), s, stepFields)
+		}
+	}
+	return ps
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// fieldOf names the field a json.UnmarshalTypeError is about.
+func fieldOf(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return te.Field
+	}
+	return ""
+}
+
+// describeJSONError says what is wrong, and where, in plain words.
+func describeJSONError(b []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(b, se.Offset)
+		return fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, se.Error())
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("want %s, got %s", te.Type.String(), te.Value)
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "json: ")
+	return msg
+}
+
+func lineCol(b []byte, off int64) (int, int) {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	line, col := 1, 1
+	for _, c := range b[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}

@@ -1,0 +1,160 @@
+// Package recipe is the recipe document: its fields, defaults, validation
+// (every problem with its path) and the datatree built from its examples.
+package recipe
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Trigger types.
+const (
+	TriggerWebhook  = "webhook"
+	TriggerPolling  = "polling"
+	TriggerSchedule = "schedule"
+	TriggerManual   = "manual"
+)
+
+// States of a recipe.
+const (
+	StateStarted = "started"
+	StateStopped = "stopped"
+)
+
+// ActionHTTPRequest is the one step action so far.
+const ActionHTTPRequest = "http_request"
+
+// Document is the recipe document of DESIGN.md: what the API takes and
+// returns, what the CLI applies and exports.
+type Document struct {
+	Name    string  `json:"name"`
+	Trigger Trigger `json:"trigger"`
+	Steps   []Step  `json:"steps"`
+}
+
+// Trigger starts jobs.
+type Trigger struct {
+	Type           string  `json:"type"`
+	Event          string  `json:"event,omitempty"`
+	PayloadType    string  `json:"payload_type,omitempty"`
+	PayloadExample Example `json:"payload_example,omitempty"`
+	Verify         *Verify `json:"verify,omitempty"`
+}
+
+// Verify is the check of incoming webhooks. Secret and Password are write-only.
+type Verify struct {
+	Scheme   string `json:"scheme"`
+	Secret   string `json:"secret,omitempty"`
+	Header   string `json:"header,omitempty"`
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	// Tolerance bounds the age of a standard-webhooks timestamp (default 5m).
+	Tolerance Duration `json:"tolerance,omitempty"`
+}
+
+// Step is one action.
+type Step struct {
+	ID              string            `json:"id"`
+	Name            string            `json:"name,omitempty"`
+	Action          string            `json:"action"`
+	Connection      string            `json:"connection,omitempty"`
+	Method          string            `json:"method"`
+	URL             string            `json:"url"`
+	Query           map[string]string `json:"query,omitempty"`
+	Headers         map[string]string `json:"headers,omitempty"`
+	BodyType        string            `json:"body_type,omitempty"`
+	Body            json.RawMessage   `json:"body,omitempty"`
+	ResponseType    string            `json:"response_type,omitempty"`
+	ResponseExample Example           `json:"response_example,omitempty"`
+	Timeout         Duration          `json:"timeout,omitempty"`
+	MaxAttempts     int               `json:"max_attempts,omitempty"`
+}
+
+// Example is a pasted example payload. The document may give it as a
+// string (as the seed's YAML block does) or as a JSON value; either way it
+// is kept as text.
+type Example string
+
+// UnmarshalJSON accepts a string or any JSON value.
+func (e *Example) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*e = Example(s)
+		return nil
+	}
+	if bytes.Equal(b, []byte("null")) {
+		*e = ""
+		return nil
+	}
+	*e = Example(b)
+	return nil
+}
+
+// Duration is a time.Duration written as "30s" in documents.
+type Duration time.Duration
+
+// MarshalJSON writes "30s"; zero is omitted by the field's omitempty.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads "30s" or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var secs float64
+		if err2 := json.Unmarshal(b, &secs); err2 != nil {
+			return fmt.Errorf("want a duration such as \"30s\"")
+		}
+		*d = Duration(secs * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"30s\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Secrets are a recipe's write-only values, sealed apart from the document.
+type Secrets struct {
+	VerifySecret   string `json:"verify_secret,omitempty"`
+	VerifyPassword string `json:"verify_password,omitempty"`
+}
+
+// SetMarker is what a set write-only field reads as.
+const SetMarker = "set"
+
+// SplitSecrets returns the document with secrets replaced by "set".
+func (d Document) SplitSecrets() (Document, Secrets) {
+	var s Secrets
+	if d.Trigger.Verify != nil {
+		v := *d.Trigger.Verify
+		s.VerifySecret, s.VerifyPassword = v.Secret, v.Password
+		if v.Secret != "" {
+			v.Secret = SetMarker
+		}
+		if v.Password != "" {
+			v.Password = SetMarker
+		}
+		d.Trigger.Verify = &v
+	}
+	return d, s
+}
+
+// KeepSecrets carries over old secrets where the new document says "set".
+func (s *Secrets) KeepSecrets(old Secrets) {
+	if s.VerifySecret == SetMarker {
+		s.VerifySecret = old.VerifySecret
+	}
+	if s.VerifyPassword == SetMarker {
+		s.VerifyPassword = old.VerifyPassword
+	}
+}

@@ -1,0 +1,320 @@
+package httprequest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/connection"
+	"github.com/patchbay/patchbay/internal/httpx"
+	"github.com/patchbay/patchbay/internal/payload"
+	"github.com/patchbay/patchbay/internal/pill"
+)
+
+// DefaultMaxResponseBytes caps a response body kept in a job.
+const DefaultMaxResponseBytes = 10 << 20
+
+// Input is the request as sent, as recorded: secrets masked.
+type Input struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    any               `json:"body"`
+}
+
+// Output is the response as received: {status, headers, body}, the shape
+// later pills read (steps.<id>.body.email).
+type Output struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    any               `json:"body"`
+}
+
+// Tree returns the output as the data tree pills resolve against.
+func (o *Output) Tree() map[string]any {
+	h := make(map[string]any, len(o.Headers))
+	for k, v := range o.Headers {
+		h[k] = v
+	}
+	return map[string]any{"status": json.Number(strconv.Itoa(o.Status)), "headers": h, "body": o.Body}
+}
+
+// Outcome is one attempt.
+type Outcome struct {
+	Input  *Input
+	Output *Output
+	Err    error
+	// Retryable: the attempt failed in a way another attempt may fix
+	// (connection error, timeout, 429, 5xx).
+	Retryable bool
+	// RetryAfter is the server's Retry-After, when it sent one.
+	RetryAfter time.Duration
+}
+
+// Executor sends requests.
+type Executor struct {
+	Client           *http.Client
+	MaxResponseBytes int64
+}
+
+// IdempotencyHeader carries a key that is the same on every attempt of
+// one step of one job, so a target that honours it applies the step once.
+const IdempotencyHeader = "Idempotency-Key"
+
+// Do renders and sends one attempt. conn may be nil (no auth).
+func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *connection.Live, idempotencyKey string) Outcome {
+	req, recorded, err := e.build(ctx, r, env, conn, idempotencyKey)
+	if err != nil {
+		return Outcome{Input: recorded, Err: err}
+	}
+	redact := redactorFor(conn)
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	resp, err := e.Client.Do(req.WithContext(ctx))
+	if err != nil {
+		return Outcome{Input: recorded, Err: describeTransportError(err, r.Timeout, redact), Retryable: transportRetryable(err)}
+	}
+	defer resp.Body.Close()
+	limit := e.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return Outcome{Input: recorded, Err: describeTransportError(err, r.Timeout, redact), Retryable: true}
+	}
+	out := &Output{Status: resp.StatusCode, Headers: flatten(resp.Header, nil)}
+	if int64(len(raw)) > limit {
+		out.Body = nil
+		return Outcome{Input: recorded, Output: out, Err: fmt.Errorf("response body is over the %d-byte limit", limit)}
+	}
+	body, parseErr := parseResponse(r.Step.ResponseType, raw)
+	out.Body = redact.Tree(body)
+	for k, v := range out.Headers {
+		out.Headers[k] = redact.String(v)
+	}
+	o := Outcome{Input: recorded, Output: out}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		o.Err = fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		o.Retryable = true
+		o.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		o.Err = fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	case parseErr != nil:
+		o.Err = fmt.Errorf("response is not %s: %v", r.Step.ResponseType, parseErr)
+	}
+	return o
+}
+
+// build renders the request. The returned Input is what will be recorded
+// even when rendering fails part-way (then it holds what was rendered).
+func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *connection.Live, idempotencyKey string) (*http.Request, *Input, error) {
+	in := &Input{Method: r.Step.Method, Headers: map[string]string{}}
+	rawURL, err := r.url.RenderString(env)
+	if err != nil {
+		return nil, in, fmt.Errorf("url: %w", err)
+	}
+	u, err := resolveURL(rawURL, conn)
+	if err != nil {
+		in.URL = rawURL
+		return nil, in, fmt.Errorf("url: %w", err)
+	}
+	if len(r.query) > 0 {
+		q := u.Query()
+		for _, f := range r.query {
+			v, err := f.tmpl.RenderString(env)
+			if err != nil {
+				return nil, in, fmt.Errorf("query.%s: %w", f.name, err)
+			}
+			q.Add(f.name, v)
+		}
+		u.RawQuery = q.Encode()
+	}
+	in.URL = u.String()
+	body, contentType, recordedBody, err := r.renderBody(env)
+	if err != nil {
+		return nil, in, fmt.Errorf("body: %w", err)
+	}
+	in.Body = recordedBody
+	req, err := http.NewRequestWithContext(ctx, r.Step.Method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, in, fmt.Errorf("url: %w", err)
+	}
+	if body == nil {
+		req.Body = http.NoBody
+		req.ContentLength = 0
+	}
+	req.Header.Set("User-Agent", "patchbay")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for _, f := range r.headers {
+		v, err := f.tmpl.RenderString(env)
+		if err != nil {
+			return nil, in, fmt.Errorf("headers.%s: %w", f.name, err)
+		}
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, in, fmt.Errorf("headers.%s: value contains a line break", f.name)
+		}
+		req.Header.Set(f.name, v)
+	}
+	if idempotencyKey != "" && req.Header.Get(IdempotencyHeader) == "" {
+		req.Header.Set(IdempotencyHeader, idempotencyKey)
+	}
+	if conn != nil {
+		conn.Apply(req)
+		in.URL = conn.MaskURL(req.URL)
+		in.Headers = flatten(conn.MaskHeaders(req.Header), nil)
+		redact := redactorFor(conn)
+		in.Body = redact.Tree(in.Body)
+	} else {
+		in.Headers = flatten(req.Header, nil)
+	}
+	return req, in, nil
+}
+
+// renderBody renders the body: the bytes to send, their content type, and
+// the body as recorded (a tree for json, text otherwise).
+func (r *Request) renderBody(env pill.Env) ([]byte, string, any, error) {
+	switch {
+	case r.bodyText != nil:
+		s, err := r.bodyText.RenderString(env)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		ct := ""
+		if r.Step.BodyType == "xml" {
+			ct = "application/xml"
+		}
+		return []byte(s), ct, s, nil
+	case r.bodyValue != nil:
+		v, err := r.bodyValue.Render(env)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		switch r.Step.BodyType {
+		case "form":
+			s, err := payload.RenderForm(v)
+			if err != nil {
+				return nil, "", nil, err
+			}
+			return []byte(s), "application/x-www-form-urlencoded", s, nil
+		case "xml":
+			b, err := payload.RenderXML(v)
+			if err != nil {
+				return nil, "", nil, err
+			}
+			return b, "application/xml", string(b), nil
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, "", nil, err
+			}
+			return b, "application/json", v, nil
+		}
+	}
+	return nil, "", nil, nil
+}
+
+// resolveURL makes a relative URL absolute against the connection's base URL.
+func resolveURL(raw string, conn *connection.Live) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a URL: %v", raw, err)
+	}
+	if !u.IsAbs() && conn != nil && conn.Doc.BaseURL != "" {
+		base, err := url.Parse(strings.TrimRight(conn.Doc.BaseURL, "/") + "/")
+		if err != nil {
+			return nil, fmt.Errorf("connection base_url: %v", err)
+		}
+		u = base.ResolveReference(&url.URL{Path: strings.TrimLeft(u.Path, "/"), RawQuery: u.RawQuery})
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	return u, nil
+}
+
+func parseResponse(format string, raw []byte) (any, error) {
+	if format == payload.Raw || len(bytes.TrimSpace(raw)) == 0 {
+		if len(raw) == 0 {
+			return nil, nil
+		}
+		return string(raw), nil
+	}
+	v, err := payload.Parse(format, raw, payload.DefaultLimits())
+	if err != nil {
+		// Keep what came back, as text, so the job shows it.
+		return string(raw), err
+	}
+	return v, nil
+}
+
+// flatten turns headers into one string per name, values joined by ", ".
+func flatten(h http.Header, into map[string]string) map[string]string {
+	if into == nil {
+		into = make(map[string]string, len(h))
+	}
+	for k, vs := range h {
+		into[k] = strings.Join(vs, ", ")
+	}
+	return into
+}
+
+func redactorFor(conn *connection.Live) *connection.Redactor {
+	if conn == nil {
+		return nil
+	}
+	return connection.NewRedactor(conn.SecretValues())
+}
+
+func transportRetryable(err error) bool {
+	return !httpx.IsForbidden(err) && !errors.Is(err, context.Canceled)
+}
+
+func describeTransportError(err error, timeout time.Duration, redact *connection.Redactor) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("timed out after %s", timeout)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("timed out after %s", timeout)
+	}
+	return errors.New(redact.String(err.Error()))
+}
+
+// parseRetryAfter reads seconds or an HTTP date; at most a day.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	if d < 0 {
+		return 0
+	}
+	if d > 24*time.Hour {
+		d = 24 * time.Hour
+	}
+	return d
+}

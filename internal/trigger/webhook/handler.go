@@ -1,0 +1,218 @@
+// Package webhook is webhook intake: find the recipe for a URL, limit and
+// verify the request, parse it as the trigger's payload type, and store the
+// event with its job durably before answering 2xx. A rejected request
+// leaves nothing behind.
+package webhook
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/httpx"
+	"github.com/patchbay/patchbay/internal/metrics"
+	"github.com/patchbay/patchbay/internal/payload"
+	"github.com/patchbay/patchbay/internal/queue"
+	"github.com/patchbay/patchbay/internal/recipe"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Handler serves /webhooks/rest/{token}/{event}.
+type Handler struct {
+	Catalog      *catalog.Catalog
+	Store        store.Store
+	WebhookToken string
+	MaxBodyBytes int64
+	Metrics      *metrics.Metrics
+	Log          *slog.Logger
+	Now          func() time.Time
+}
+
+// Accepted is the answer to a stored webhook.
+type Accepted struct {
+	ID    string `json:"id"`
+	JobID string `json:"job_id"`
+}
+
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, reason string, e *httpx.Error) {
+	h.Metrics.WebhooksRejected.WithLabelValues(reason).Inc()
+	httpx.Fail(w, r, h.Log, e)
+}
+
+// ServeHTTP handles one webhook request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	token, event := r.PathValue("token"), r.PathValue("event")
+	if subtle.ConstantTimeCompare([]byte(token), []byte(h.WebhookToken)) != 1 {
+		h.reject(w, r, "unknown_token", &httpx.Error{Status: 404, Code: "unknown_webhook_token", Message: "no workspace has this webhook token"})
+		return
+	}
+	rec, err := h.Catalog.RecipeByEvent(r.Context(), event)
+	if errors.Is(err, store.ErrNotFound) {
+		h.reject(w, r, "unknown_event", &httpx.Error{Status: 404, Code: "unknown_event", Message: fmt.Sprintf("no recipe listens to webhook event %q", event)})
+		return
+	}
+	if err != nil {
+		httpx.Fail(w, r, h.Log, err)
+		return
+	}
+	trig := rec.Doc.Trigger
+	if e := checkMethod(trig.PayloadType, r.Method); e != nil {
+		h.reject(w, r, "method", e)
+		return
+	}
+	if rec.State != recipe.StateStarted && !rec.Capture {
+		h.reject(w, r, "stopped", &httpx.Error{Status: 503, Code: "recipe_stopped",
+			Message: fmt.Sprintf("recipe %q is stopped; start it to accept webhooks", rec.Doc.Name),
+			Header:  http.Header{"Retry-After": {"60"}}})
+		return
+	}
+	body, e := readBody(w, r, h.MaxBodyBytes)
+	if e != nil {
+		reason := "read"
+		if e.Status == http.StatusRequestEntityTooLarge {
+			reason = "too_large"
+		}
+		h.reject(w, r, reason, e)
+		return
+	}
+	if err := verify(trig.Verify, rec.Secrets, r, body, h.now()); err != nil {
+		h.reject(w, r, "verify", &httpx.Error{Status: 401, Code: "verification_failed", Message: "webhook verification failed: " + err.Error()})
+		return
+	}
+	out, err := toTriggerOutput(trig.PayloadType, body, r)
+	if err != nil {
+		h.reject(w, r, "parse", &httpx.Error{Status: 400, Code: "invalid_payload", Message: describeParseError(trig.PayloadType, r.Header.Get("Content-Type"), err)})
+		return
+	}
+	if rec.Capture && h.capture(w, r, rec, body, out) {
+		return
+	}
+	if rec.State != recipe.StateStarted {
+		// Capture was armed when we looked, but another request took it.
+		h.reject(w, r, "stopped", &httpx.Error{Status: 503, Code: "recipe_stopped",
+			Message: fmt.Sprintf("recipe %q is stopped; start it to accept webhooks", rec.Doc.Name),
+			Header:  http.Header{"Retry-After": {"60"}}})
+		return
+	}
+	ids, err := h.Store.Enqueue(r.Context(), queue.NewJob{RecipeID: rec.ID, Payload: out})
+	if err != nil {
+		httpx.Fail(w, r, h.Log, fmt.Errorf("store webhook event: %w", err))
+		return
+	}
+	h.Metrics.WebhooksAccepted.Inc()
+	httpx.JSON(w, http.StatusOK, Accepted{ID: ids[0].EventID, JobID: ids[0].JobID})
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// checkMethod: query payloads come as GET; bodies as POST or PUT.
+func checkMethod(payloadType, method string) *httpx.Error {
+	allowed := "POST, PUT"
+	ok := method == http.MethodPost || method == http.MethodPut
+	if payloadType == payload.Query {
+		allowed = "GET, POST"
+		ok = method == http.MethodGet || method == http.MethodPost
+	}
+	if ok {
+		return nil
+	}
+	return &httpx.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+		Message: fmt.Sprintf("this webhook takes %s for a %s payload, not %s", allowed, payloadType, method),
+		Header:  http.Header{"Allow": {allowed}}}
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *httpx.Error) {
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit)
+		}
+		return nil, &httpx.Error{Status: 400, Code: "unreadable_body", Message: "could not read the request body: " + err.Error()}
+	}
+	return body, nil
+}
+
+func tooLarge(limit int64) *httpx.Error {
+	return &httpx.Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
+		Message: fmt.Sprintf("body is over the %d-byte limit", limit)}
+}
+
+// toTriggerOutput parses the request as declared and returns the trigger
+// output as JSON. A JSON body is kept as sent (after validation), so
+// numbers and key order survive exactly and nothing is re-encoded on the
+// hot path.
+func toTriggerOutput(payloadType string, body []byte, r *http.Request) ([]byte, error) {
+	lim := payload.DefaultLimits()
+	switch payloadType {
+	case payload.JSON:
+		if len(strings.TrimSpace(string(body))) == 0 {
+			return nil, errors.New("the body is empty")
+		}
+		if err := payload.ValidJSON(body, lim); err != nil {
+			return nil, err
+		}
+		return body, nil
+	case payload.Query:
+		return json.Marshal(payload.ParseQuery(r.URL.Query()))
+	default:
+		v, err := payload.Parse(payloadType, body, lim)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	}
+}
+
+func describeParseError(payloadType, contentType string, err error) string {
+	msg := fmt.Sprintf("payload is not valid %s: %v", payloadType, err)
+	if contentType != "" {
+		msg += fmt.Sprintf(" (Content-Type was %q)", contentType)
+	}
+	return msg
+}
+
+// capture stores the request as the recipe's payload example instead of
+// running a job. It reports whether it answered the request; false means
+// capture was no longer armed and the request takes the normal path.
+func (h *Handler) capture(w http.ResponseWriter, r *http.Request, rec *catalog.Recipe, body, out []byte) bool {
+	doc := rec.Doc
+	example := string(body)
+	if doc.Trigger.PayloadType == payload.Query {
+		example = string(out)
+	}
+	doc.Trigger.PayloadExample = recipe.Example(example)
+	public, _ := doc.SplitSecrets()
+	b, err := json.Marshal(public)
+	if err != nil {
+		httpx.Fail(w, r, h.Log, err)
+		return true
+	}
+	ok, err := h.Store.CaptureExample(context.WithoutCancel(r.Context()), rec.ID, b)
+	if err != nil {
+		httpx.Fail(w, r, h.Log, fmt.Errorf("capture payload example: %w", err))
+		return true
+	}
+	h.Catalog.Invalidate()
+	if !ok {
+		return false
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"captured": true, "recipe_id": rec.ID})
+	return true
+}

@@ -1,0 +1,1245 @@
+// patchbay web UI: a single-page app over the JSON API at /api/v1.
+//
+// Safety rule for this file: data from the server or the user reaches the
+// page only through textContent, form values and attributes set one at a
+// time (see h below), never through HTML parsing. A recipe name or a
+// response body therefore cannot inject markup, and the page's
+// Content-Security-Policy (no inline script) backs that up.
+(function () {
+  "use strict";
+
+  const TOKEN_KEY = "patchbay.token";
+  const PAGE_SIZE = 25;
+  const REFRESH_MS = 3000;
+  const JOB_STATUSES = ["pending", "running", "succeeded", "failed"];
+  // Keys the server adds to a recipe; they are not part of the document a
+  // user edits (the API ignores them, but showing them invites edits that
+  // would silently do nothing).
+  const SERVER_KEYS = ["id", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture"];
+
+  // ---------------------------------------------------------------- DOM
+
+  // h builds an element. props: "class", "text", "value", on<event>
+  // handlers, and plain attributes (true means present, false/null absent).
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") el.className = v;
+      else if (k === "text") el.textContent = String(v);
+      else if (k === "value") el.value = v;
+      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat(Infinity)) {
+      if (c === undefined || c === null || c === false) continue;
+      el.append(c instanceof Node ? c : String(c)); // strings become text nodes
+    }
+    return el;
+  }
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  // link points at an in-app route; hrefs are only ever built here, from
+  // encoded ids, so no server string can become a javascript: URL.
+  function link(route, text, cls) {
+    return h("a", { href: "#" + route, class: cls, text: text });
+  }
+
+  function enc(s) {
+    return encodeURIComponent(String(s));
+  }
+
+  function button(text, onclick, cls) {
+    return h("button", { type: "button", class: cls || "button", onclick: onclick, text: text });
+  }
+
+  const TONES = {
+    started: "ok", succeeded: "ok", ok: "ok",
+    stopped: "muted",
+    pending: "wait", running: "busy",
+    failed: "bad", error: "bad",
+  };
+
+  function badge(status, label) {
+    const s = String(status || "unknown");
+    return h("span", { class: "badge badge-" + (TONES[s] || "muted"), text: label || s });
+  }
+
+  function loading() {
+    return h("p", { class: "muted loading", text: "Loading…" });
+  }
+
+  // ------------------------------------------------------------- format
+
+  function fmtTime(iso) {
+    if (!iso) return "—";
+    const d = new Date(iso);
+    return isNaN(d) ? String(iso) : d.toLocaleString();
+  }
+
+  function ago(iso) {
+    if (!iso) return "—";
+    const d = new Date(iso);
+    if (isNaN(d)) return String(iso);
+    const s = Math.round((Date.now() - d.getTime()) / 1000);
+    if (s < 5) return "just now";
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.floor(s / 60) + " min ago";
+    if (s < 86400) return Math.floor(s / 3600) + " h ago";
+    return d.toLocaleDateString();
+  }
+
+  function timeEl(iso, relative) {
+    return h("time", { datetime: iso || null, title: iso ? fmtTime(iso) : null, text: relative ? ago(iso) : fmtTime(iso) });
+  }
+
+  function fmtMs(ms) {
+    if (ms === null || ms === undefined || isNaN(ms)) return "—";
+    ms = Number(ms);
+    if (ms < 1000) return Math.round(ms) + " ms";
+    if (ms < 60000) return (ms / 1000).toFixed(1) + " s";
+    const m = Math.floor(ms / 60000);
+    return m + " min " + Math.round((ms % 60000) / 1000) + " s";
+  }
+
+  function between(from, to) {
+    if (!from || !to) return null;
+    const d = new Date(to) - new Date(from);
+    return isNaN(d) ? null : d;
+  }
+
+  function truncate(s, n) {
+    s = String(s);
+    return s.length > n ? s.slice(0, n - 1) + "…" : s;
+  }
+
+  // -------------------------------------------------------------- JSON
+
+  // Response bodies must be shown exactly as recorded, but JSON.parse
+  // rounds integers past 2^53 (order and account ids often are). Where the
+  // browser supports JSON.rawJSON, numbers whose text would change are kept
+  // as raw JSON, which JSON.stringify writes back verbatim; elsewhere this
+  // falls back to plain JSON.parse.
+  const lossless = typeof JSON.rawJSON === "function";
+
+  function parseJSON(text) {
+    if (!lossless) return JSON.parse(text);
+    return JSON.parse(text, function (key, value, ctx) {
+      if (typeof value === "number" && ctx && typeof ctx.source === "string" &&
+          JSON.stringify(value) !== ctx.source) {
+        return JSON.rawJSON(ctx.source);
+      }
+      return value;
+    });
+  }
+
+  function isRaw(v) {
+    return lossless && typeof JSON.isRawJSON === "function" && JSON.isRawJSON(v);
+  }
+
+  // pretty renders a body for reading: JSON values indented, strings that
+  // hold JSON indented too, other strings as they are.
+  function pretty(v) {
+    if (typeof v === "string") {
+      const t = v.trim();
+      if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+          return JSON.stringify(parseJSON(t), null, 2);
+        } catch (e) {
+          // not JSON after all: show the text
+        }
+      }
+      return v;
+    }
+    const s = JSON.stringify(v, null, 2);
+    return s === undefined ? "" : s;
+  }
+
+  // scalarText writes one value on one line (header values, samples).
+  function scalarText(v) {
+    if (typeof v === "string") return v;
+    const s = JSON.stringify(v);
+    return s === undefined ? "" : s;
+  }
+
+  function isEmpty(v) {
+    if (v === null || v === undefined || v === "") return true;
+    if (isRaw(v)) return false;
+    return typeof v === "object" && Object.keys(v).length === 0;
+  }
+
+  // ------------------------------------------------------------ clipboard
+
+  // navigator.clipboard exists only on secure origins; a self-hosted
+  // server on plain http inside a LAN is common, hence the fallback.
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (e) {
+        // fall through to the selection trick
+      }
+    }
+    const ta = h("textarea", { class: "offscreen", readonly: true, "aria-hidden": "true" });
+    ta.value = text;
+    document.body.append(ta);
+    ta.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (e) {
+      ok = false;
+    }
+    ta.remove();
+    return ok;
+  }
+
+  function flash(el, ok) {
+    el.classList.remove("copied", "copy-failed");
+    el.classList.add(ok ? "copied" : "copy-failed");
+    setTimeout(() => el.classList.remove("copied", "copy-failed"), 1400);
+  }
+
+  function copyButton(text, label) {
+    const b = button(label || "Copy", async (e) => {
+      e.preventDefault();
+      flash(b, await copyText(text));
+    }, "button small copy");
+    b.title = "Copy to clipboard";
+    return b;
+  }
+
+  // ------------------------------------------------------------- token
+
+  let memoryToken = ""; // used when localStorage is unavailable
+
+  function getToken() {
+    try {
+      return localStorage.getItem(TOKEN_KEY) || "";
+    } catch (e) {
+      return memoryToken;
+    }
+  }
+
+  function setToken(t) {
+    memoryToken = t;
+    try {
+      if (t) localStorage.setItem(TOKEN_KEY, t);
+      else localStorage.removeItem(TOKEN_KEY);
+    } catch (e) {
+      // private mode: the token lasts for this tab only
+    }
+  }
+
+  // --------------------------------------------------------------- API
+
+  class APIError extends Error {
+    constructor(status, code, message, details) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.details = details || [];
+    }
+  }
+
+  let loginNotice = "";
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json", Authorization: "Bearer " + getToken() };
+    const init = { method: method, headers: headers, cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch("/api/v1" + path, init);
+    } catch (e) {
+      throw new APIError(0, "network", "Cannot reach the server (" + e.message + ").");
+    }
+    if (res.status === 204) return null;
+    const text = await res.text();
+    let data = null;
+    if (text) {
+      try {
+        data = parseJSON(text);
+      } catch (e) {
+        data = null;
+      }
+    }
+    if (!res.ok) {
+      const e = (data && data.error) || {};
+      const err = new APIError(res.status, e.code || "http_" + res.status,
+        e.message || ("The server answered " + res.status + " " + res.statusText + "."),
+        Array.isArray(e.details) ? e.details : []);
+      if (res.status === 401) {
+        setToken("");
+        workspace = null;
+        loginNotice = "The API token was not accepted. Sign in with a valid token.";
+        route();
+      }
+      throw err;
+    }
+    return data;
+  }
+
+  // ------------------------------------------------------------- banner
+
+  function showError(err) {
+    const text = byId("banner-text");
+    const lines = [h("strong", { text: (err && err.message) || String(err) })];
+    for (const d of (err && err.details) || []) {
+      lines.push(h("span", { class: "banner-detail", text: problemText(d) }));
+    }
+    text.replaceChildren(...lines);
+    byId("banner").hidden = false;
+  }
+
+  function hideBanner() {
+    byId("banner").hidden = true;
+    byId("banner-text").replaceChildren();
+  }
+
+  function problemText(d) {
+    return d.path ? d.path + ": " + d.message : String(d.message);
+  }
+
+  // -------------------------------------------------------------- views
+
+  // A view lives until the next route change. Async work checks v.alive
+  // before touching the page, and timers die with the view.
+  let current = null;
+
+  function newView() {
+    const v = { alive: true, timers: [], listeners: [] };
+    v.fail = (err) => {
+      if (v.alive) showError(err);
+    };
+    // poll runs fn every ms while the view is shown and the tab visible,
+    // never twice at once, and at once when the tab becomes visible again.
+    v.poll = (fn, ms) => {
+      let busy = false;
+      const tick = async () => {
+        if (busy || !v.alive || document.visibilityState !== "visible") return;
+        busy = true;
+        try {
+          await fn();
+        } catch (e) {
+          v.fail(e);
+        } finally {
+          busy = false;
+        }
+      };
+      v.timers.push(setInterval(tick, ms));
+      document.addEventListener("visibilitychange", tick);
+      v.listeners.push(tick);
+    };
+    return v;
+  }
+
+  function leave(v) {
+    v.alive = false;
+    v.timers.forEach(clearInterval);
+    v.listeners.forEach((l) => document.removeEventListener("visibilitychange", l));
+  }
+
+  function navigate(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  }
+
+  function route() {
+    if (current) leave(current);
+    const v = (current = newView());
+    hideBanner();
+    const main = byId("main");
+    main.replaceChildren();
+    window.scrollTo(0, 0);
+
+    let parts;
+    try {
+      parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+    } catch (e) {
+      parts = ["?"];
+    }
+    if (parts[0] === "signout") {
+      signOut();
+      return;
+    }
+    if (!getToken()) {
+      setChrome(false, "");
+      loginView(v, main);
+      return;
+    }
+    setChrome(true, parts[0] || "recipes");
+    loadWorkspace();
+
+    if (parts.length === 0 || (parts[0] === "recipes" && parts.length === 1)) return recipesView(v, main);
+    if (parts[0] === "recipes" && parts[1] === "new" && parts.length === 2) return newRecipeView(v, main);
+    if (parts[0] === "recipes" && parts.length === 2) return recipeView(v, main, parts[1]);
+    if (parts[0] === "jobs" && parts.length === 2) return jobView(v, main, parts[1]);
+    if (parts[0] === "connections" && parts.length === 1) return connectionsView(v, main);
+    document.title = "Not found · patchbay";
+    main.append(h("h1", { text: "Not found" }),
+      h("p", {}, "Nothing lives at this address. ", link("/recipes", "Go to recipes"), "."));
+  }
+
+  function setChrome(signedIn, section) {
+    byId("nav").hidden = !signedIn;
+    byId("account").hidden = !signedIn;
+    for (const a of byId("nav").querySelectorAll("a")) {
+      const here = a.dataset.section === section || (section === "jobs" && a.dataset.section === "recipes");
+      if (here) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+  }
+
+  let workspace = null;
+
+  async function loadWorkspace() {
+    if (workspace) return;
+    workspace = {};
+    try {
+      workspace = (await api("GET", "/workspace")) || {};
+      byId("workspace-name").textContent = workspace.name || "";
+    } catch (e) {
+      workspace = null; // try again on the next route
+    }
+  }
+
+  function signOut() {
+    setToken("");
+    workspace = null;
+    byId("workspace-name").textContent = "";
+    loginNotice = "";
+    history.replaceState(null, "", "#/recipes");
+    route();
+  }
+
+  // -------------------------------------------------------------- login
+
+  function loginView(v, main) {
+    document.title = "Sign in · patchbay";
+    const input = h("input", {
+      type: "password", id: "token", name: "token", autocomplete: "off",
+      spellcheck: "false", required: true, placeholder: "API token",
+    });
+    const error = h("p", { class: "error", text: loginNotice, hidden: !loginNotice });
+    loginNotice = "";
+    const submit = h("button", { type: "submit", class: "button primary", text: "Sign in" });
+    const form = h("form", {
+      class: "login-form",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const t = input.value.trim();
+        if (!t) return;
+        setToken(t);
+        submit.disabled = true;
+        try {
+          workspace = (await api("GET", "/workspace")) || {};
+          byId("workspace-name").textContent = workspace.name || "";
+          route();
+        } catch (err) {
+          if (err.status === 401) return; // api() already showed the sign-in again
+          setToken("");
+          if (v.alive) {
+            error.textContent = err.message;
+            error.hidden = false;
+            submit.disabled = false;
+          }
+        }
+      },
+    },
+    h("label", { for: "token", text: "API token" }), input, submit);
+    main.append(h("section", { class: "card login" },
+      h("h1", { text: "Sign in" }),
+      h("p", {}, "Paste an API token. Create one on the server with ", h("code", { text: "patchbay token create" }), "."),
+      h("p", { class: "muted small", text: "The token is kept in this browser's local storage until you sign out." }),
+      error, form));
+    input.focus();
+  }
+
+  // ------------------------------------------------------------ editor
+
+  // jsonEditor is a textarea holding a JSON document, with the problems a
+  // save returned listed beside it as "path: message" lines.
+  function jsonEditor(v, opts) {
+    const problems = h("ul", { class: "problems", hidden: true, "aria-live": "polite" });
+    const ta = h("textarea", {
+      class: "code editor-text", spellcheck: "false", autocomplete: "off",
+      rows: opts.rows || 24, "aria-label": opts.label || "JSON document",
+    });
+    ta.value = opts.value || "";
+    const status = h("span", { class: "editor-status muted" });
+    const save = h("button", { type: "button", class: "button primary", text: opts.saveLabel || "Save" });
+    let clean = ta.value;
+
+    function setStatus(text, tone) {
+      status.textContent = text || "";
+      status.className = "editor-status " + (tone || "muted");
+    }
+    function showProblems(list) {
+      problems.replaceChildren(...list.map((d) => h("li", {},
+        d.path ? h("code", { text: d.path }) : null, d.path ? ": " : null, String(d.message))));
+      problems.hidden = list.length === 0;
+    }
+    async function doSave() {
+      let doc;
+      try {
+        doc = parseJSON(ta.value);
+      } catch (e) {
+        showProblems([{ path: "", message: "Not valid JSON: " + e.message }]);
+        setStatus("Not saved", "bad");
+        return;
+      }
+      save.disabled = true;
+      setStatus("Saving…");
+      try {
+        await opts.onSave(doc);
+        if (!v.alive) return;
+        showProblems([]);
+        clean = ta.value;
+        setStatus("Saved", "ok");
+      } catch (e) {
+        if (!v.alive) return;
+        if (e.details && e.details.length) {
+          showProblems(e.details);
+          setStatus(e.message, "bad");
+        } else if (e.status === 422 || e.status === 400) {
+          showProblems([{ path: "", message: e.message }]);
+          setStatus("Not saved", "bad");
+        } else {
+          setStatus("Not saved", "bad");
+          v.fail(e);
+        }
+      } finally {
+        save.disabled = false;
+      }
+    }
+    save.addEventListener("click", doSave);
+    ta.addEventListener("keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "s") {
+        e.preventDefault();
+        doSave();
+      }
+    });
+    ta.addEventListener("input", () => setStatus(ta.value === clean ? "" : "Unsaved changes"));
+    const format = button("Format", () => {
+      try {
+        ta.value = JSON.stringify(parseJSON(ta.value), null, 2);
+        showProblems([]);
+        setStatus(ta.value === clean ? "" : "Unsaved changes");
+      } catch (e) {
+        showProblems([{ path: "", message: "Not valid JSON: " + e.message }]);
+      }
+    });
+    const bar = h("div", { class: "editor-bar" }, save, format, opts.extra || null, status);
+    return {
+      el: h("div", { class: "editor" }, problems, ta, bar),
+      set(text) {
+        ta.value = text;
+        clean = text;
+      },
+      showProblems: showProblems,
+      setStatus: setStatus,
+    };
+  }
+
+  // ------------------------------------------------------------ recipes
+
+  function triggerText(t) {
+    if (!t || !t.type) return "—";
+    return t.event ? t.type + " · " + t.event : t.type;
+  }
+
+  function webhookCell(url) {
+    if (!url) return h("span", { class: "muted", text: "—" });
+    return h("div", { class: "copyable" }, h("code", { class: "url", text: url }), copyButton(url));
+  }
+
+  async function recipesView(v, main) {
+    document.title = "Recipes · patchbay";
+    const list = h("div", {}, loading());
+    main.append(h("div", { class: "page-head" },
+      h("h1", { text: "Recipes" }),
+      h("div", { class: "actions" }, link("/recipes/new", "New recipe", "button primary"))), list);
+    let data;
+    try {
+      data = await api("GET", "/recipes");
+    } catch (e) {
+      list.replaceChildren();
+      return v.fail(e);
+    }
+    if (!v.alive) return;
+    const recipes = (data && data.recipes) || [];
+    if (recipes.length === 0) {
+      list.replaceChildren(h("div", { class: "empty" },
+        h("p", { text: "No recipes yet." }),
+        h("p", { class: "muted", text: "A recipe waits for a trigger (a webhook, or a manual test) and then makes HTTP requests with its data." }),
+        link("/recipes/new", "Create a recipe", "button primary")));
+      return;
+    }
+    const rows = recipes.map((r) => h("tr", {},
+      h("td", {}, link("/recipes/" + enc(r.id), r.name || r.id, "strong")),
+      h("td", { text: triggerText(r.trigger) }),
+      h("td", {}, badge(r.state)),
+      h("td", {}, webhookCell(r.webhook_url)),
+      h("td", { class: "nowrap" }, timeEl(r.updated_at || r.created_at, true))));
+    list.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "table" },
+      h("thead", {}, h("tr", {}, ["Name", "Trigger", "State", "Webhook URL", "Updated"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, rows))));
+  }
+
+  const NEW_RECIPE = {
+    name: "New recipe",
+    trigger: {
+      type: "webhook",
+      event: "new_event",
+      payload_type: "json",
+      payload_example: "{\"id\": \"1\", \"api_url\": \"https://example.com/orders/1\"}",
+    },
+    steps: [{
+      id: "get_order",
+      name: "Get order",
+      action: "http_request",
+      method: "GET",
+      url: "{{trigger.api_url}}",
+      headers: { Accept: "application/json" },
+      body_type: "none",
+      response_type: "json",
+      response_example: "{\"id\": \"1\", \"email\": \"a@example.com\"}",
+    }],
+  };
+
+  function newRecipeView(v, main) {
+    document.title = "New recipe · patchbay";
+    const editor = jsonEditor(v, {
+      value: JSON.stringify(NEW_RECIPE, null, 2),
+      saveLabel: "Create recipe",
+      label: "New recipe document",
+      onSave: async (doc) => {
+        const r = await api("POST", "/recipes", doc);
+        if (v.alive && r && r.id) navigate("#/recipes/" + enc(r.id));
+      },
+    });
+    main.append(
+      h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "),
+      h("div", { class: "page-head" }, h("h1", { text: "New recipe" })),
+      h("p", { class: "muted" }, "Write the recipe document as JSON. Pills such as ",
+        h("code", { text: "{{trigger.api_url}}" }), " map data from the trigger and earlier steps."),
+      h("section", { class: "panel" }, editor.el));
+  }
+
+  // editableDoc is the recipe without the fields the server adds.
+  function editableDoc(r) {
+    const doc = {};
+    for (const [k, val] of Object.entries(r)) {
+      if (!SERVER_KEYS.includes(k)) doc[k] = val;
+    }
+    return JSON.stringify(doc, null, 2);
+  }
+
+  async function recipeView(v, main, id) {
+    document.title = "Recipe · patchbay";
+    main.append(loading());
+    let r;
+    try {
+      r = await api("GET", "/recipes/" + enc(id));
+    } catch (e) {
+      main.replaceChildren(h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "));
+      return v.fail(e);
+    }
+    if (!v.alive) return;
+    main.replaceChildren();
+
+    const title = h("h1");
+    const stateSlot = h("span");
+    const toggle = h("button", { type: "button", class: "button" });
+    const meta = h("p", { class: "meta muted" });
+    const webhook = h("div", { class: "webhook" });
+    const treeSlot = h("div", { class: "datatree" });
+    const testNotice = h("div", { class: "notice", hidden: true, "aria-live": "polite" });
+
+    function paint() {
+      document.title = (r.name || "Recipe") + " · patchbay";
+      title.textContent = r.name || "(unnamed recipe)";
+      stateSlot.replaceChildren(badge(r.state));
+      toggle.textContent = r.state === "started" ? "Stop" : "Start";
+      toggle.className = r.state === "started" ? "button" : "button primary";
+      const t = r.trigger || {};
+      meta.replaceChildren("Trigger: " + triggerText(t) + (t.payload_type ? " · " + t.payload_type + " payload" : "") +
+        " · " + ((r.steps && r.steps.length) || 0) + " step(s) · updated ", timeEl(r.updated_at, true));
+      webhook.hidden = !r.webhook_url;
+      if (r.webhook_url) {
+        webhook.replaceChildren(h("span", { class: "label", text: "Webhook URL" }), webhookCell(r.webhook_url));
+      }
+      treeSlot.replaceChildren(datatreeEl(r));
+    }
+
+    toggle.addEventListener("click", async () => {
+      const action = r.state === "started" ? "stop" : "start";
+      toggle.disabled = true;
+      try {
+        const upd = await api("POST", "/recipes/" + enc(id) + "/" + action);
+        r.state = (upd && upd.state) || (action === "start" ? "started" : "stopped");
+        if (v.alive) paint();
+      } catch (e) {
+        v.fail(e);
+      } finally {
+        toggle.disabled = false;
+      }
+    });
+
+    const payloadText = h("textarea", {
+      class: "code", rows: 6, spellcheck: "false", "aria-label": "Test payload",
+      placeholder: "{\"api_url\": \"https://…\"}",
+    });
+    const testBtn = button("Test recipe", async () => {
+      let body;
+      const raw = payloadText.value.trim();
+      if (raw) {
+        try {
+          body = { payload: parseJSON(raw) };
+        } catch (e) {
+          body = { payload: raw }; // XML, form or query text goes as a string
+        }
+      }
+      testBtn.disabled = true;
+      testBtn.textContent = "Testing…";
+      testNotice.hidden = true;
+      try {
+        const job = await api("POST", "/recipes/" + enc(id) + "/test", body);
+        if (!v.alive) return;
+        testNotice.replaceChildren("Test job ", badge(job.status), " ",
+          link("/jobs/" + enc(job.id), "Open job " + job.id));
+        testNotice.hidden = false;
+        jobs.refresh();
+      } catch (e) {
+        v.fail(e);
+      } finally {
+        testBtn.disabled = false;
+        testBtn.textContent = "Test recipe";
+      }
+    }, "button");
+
+    const del = button("Delete", async () => {
+      if (!confirm("Delete the recipe \u201c" + (r.name || id) + "\u201d? This cannot be undone.")) return;
+      try {
+        await api("DELETE", "/recipes/" + enc(id));
+        navigate("#/recipes");
+      } catch (e) {
+        v.fail(e);
+      }
+    }, "button danger");
+
+    const editor = jsonEditor(v, {
+      value: editableDoc(r),
+      label: "Recipe document",
+      onSave: async (doc) => {
+        await api("PUT", "/recipes/" + enc(id), doc);
+        // The datatree, webhook URL and state come only with GET.
+        const fresh = await api("GET", "/recipes/" + enc(id));
+        if (!v.alive) return;
+        r = fresh;
+        editor.set(editableDoc(r));
+        paint();
+      },
+    });
+
+    const jobs = jobsPanel(v, id);
+
+    main.append(
+      h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "),
+      h("div", { class: "page-head" },
+        h("div", { class: "title" }, title, stateSlot),
+        h("div", { class: "actions" }, toggle, testBtn, del)),
+      meta,
+      webhook,
+      h("details", { class: "test-payload" },
+        h("summary", { text: "Test with a custom payload" }),
+        h("p", { class: "muted small", text: "Leave empty to run from the trigger's payload example." }),
+        payloadText),
+      testNotice,
+      h("div", { class: "columns" },
+        h("section", { class: "panel" },
+          h("h2", { text: "Recipe document" }),
+          h("p", { class: "muted small" }, "JSON. Save with the button or ", h("kbd", { text: "Ctrl" }), "+", h("kbd", { text: "S" }), "."),
+          editor.el),
+        h("section", { class: "panel" },
+          h("h2", { text: "Datatree" }),
+          h("p", { class: "muted small", text: "Click a pill to copy it, then paste it into a step's URL, headers or body." }),
+          treeSlot)),
+      jobs.el);
+    paint();
+  }
+
+  // ----------------------------------------------------------- datatree
+
+  // keySegment writes a field the way pills do: dotted when the name is an
+  // identifier, quoted in brackets otherwise.
+  function keySegment(name) {
+    return /^[\p{L}_$][\p{L}\p{Nd}_$]*$/u.test(name) ? "." + name : "[" + JSON.stringify(name) + "]";
+  }
+
+  // segmentFor is what a field adds to its parent's pill. Field paths are
+  // dotted with "[]" for list items ("attendees[].email"); the part after
+  // the parent's path says how many lists were entered (each becomes [0])
+  // and whether a key follows. The key itself comes from field.name, which
+  // is exact even when a key contains a dot.
+  function segmentFor(parent, f) {
+    const base = parent ? String(parent.path || "") : "";
+    const path = String(f.path || "");
+    let rest = path.startsWith(base) ? path.slice(base.length) : null;
+    let lists = 0;
+    let hasKey = f.name !== "[]";
+    if (rest !== null) {
+      if (rest.startsWith(".")) rest = rest.slice(1);
+      while (rest.startsWith("[]")) {
+        lists++;
+        rest = rest.slice(2);
+      }
+      if (rest.startsWith(".")) rest = rest.slice(1);
+      hasKey = rest !== "";
+    } else if (parent && parent.type === "list") {
+      lists = 1;
+    }
+    return "[0]".repeat(lists) + (hasKey ? keySegment(String(f.name)) : "");
+  }
+
+  function typeText(f) {
+    let t = f.type || "";
+    if (f.of) t += " of " + f.of;
+    if (f.format) t += " · " + f.format;
+    return t;
+  }
+
+  function pillButton(pill) {
+    const text = "{{" + pill + "}}";
+    const b = h("button", { type: "button", class: "pill", title: "Copy " + text, text: text });
+    b.addEventListener("click", async (e) => {
+      // Inside <summary> a click would also fold the branch.
+      e.preventDefault();
+      e.stopPropagation();
+      flash(b, await copyText(text));
+    });
+    return b;
+  }
+
+  function treeList(base, parent, fields, depth) {
+    const ul = h("ul", { class: "tree" });
+    for (const f of fields) {
+      if (!f) continue;
+      const pill = base + segmentFor(parent, f);
+      const kids = Array.isArray(f.fields) && f.fields.length ? f.fields : null;
+      const label = [
+        h("span", { class: "fname", text: f.name === "[]" ? "item" : f.name }),
+        h("span", { class: "ftype", text: typeText(f) }),
+        f.optional ? h("span", { class: "ftag", text: "optional" }) : null,
+      ];
+      if (kids) {
+        ul.append(h("li", {}, h("details", { open: depth < 2 },
+          h("summary", {}, label, pillButton(pill)),
+          treeList(pill, f, kids, depth + 1))));
+      } else {
+        const has = f.sample !== undefined && f.sample !== null;
+        const sample = has ? scalarText(typeof f.sample === "string" ? JSON.stringify(f.sample) : f.sample) : "";
+        ul.append(h("li", {}, h("div", { class: "leaf" }, label, pillButton(pill),
+          has ? h("span", { class: "sample", title: sample, text: truncate(sample, 60) }) : null)));
+      }
+    }
+    return ul;
+  }
+
+  function treeSection(title, sub, base, fields) {
+    return h("div", { class: "tree-section" },
+      h("h3", {}, title, sub ? h("span", { class: "muted mono small", text: " " + sub }) : null),
+      Array.isArray(fields) && fields.length
+        ? treeList(base, null, fields, 0)
+        : h("p", { class: "muted small", text: "No fields yet: add an example to build this tree." }));
+  }
+
+  function datatreeEl(r) {
+    const dt = r.datatree || {};
+    const stepsTree = dt.steps || {};
+    const out = [treeSection("Trigger", (r.trigger && r.trigger.type) || "", "trigger", dt.trigger)];
+    const seen = new Set();
+    for (const s of Array.isArray(r.steps) ? r.steps : []) {
+      if (!s || !s.id) continue;
+      seen.add(s.id);
+      out.push(treeSection(s.name || s.id, s.name ? s.id : "", "steps" + keySegment(s.id), stepsTree[s.id]));
+    }
+    for (const [sid, fields] of Object.entries(stepsTree)) {
+      if (!seen.has(sid)) out.push(treeSection(sid, "", "steps" + keySegment(sid), fields));
+    }
+    return out;
+  }
+
+  // --------------------------------------------------------------- jobs
+
+  // jobsPanel lists a recipe's jobs newest first, refreshing every few
+  // seconds while the tab is visible. Until "Load more" is used the first
+  // page is simply replaced; after it, fresh rows are merged by id so the
+  // older pages the user asked for stay.
+  function jobsPanel(v, recipeID) {
+    const st = { status: "", jobs: [], cursor: null, more: false };
+    const select = h("select", { "aria-label": "Status" },
+      h("option", { value: "", text: "All statuses" }),
+      JOB_STATUSES.map((s) => h("option", { value: s, text: s })));
+    const tbody = h("tbody");
+    const table = h("table", { class: "table" },
+      h("thead", {}, h("tr", {}, ["Status", "Job", "Created", "Duration", ""].map((t) => h("th", { text: t })))),
+      tbody);
+    const wrap = h("div", { class: "table-wrap" }, table);
+    const empty = h("p", { class: "muted", text: "No jobs yet.", hidden: true });
+    const moreBtn = button("Load more", async () => {
+      moreBtn.disabled = true;
+      try {
+        const status = st.status;
+        const page = await fetchPage(st.cursor);
+        if (!v.alive || status !== st.status) return;
+        const have = new Set(st.jobs.map((j) => j.id));
+        st.jobs = st.jobs.concat((page.jobs || []).filter((j) => !have.has(j.id)));
+        st.cursor = page.next_cursor || null;
+        st.more = true;
+        paint();
+      } catch (e) {
+        v.fail(e);
+      } finally {
+        moreBtn.disabled = false;
+      }
+    }, "button");
+
+    function fetchPage(cursor) {
+      const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (st.status) q.set("status", st.status);
+      if (cursor) q.set("cursor", cursor);
+      return api("GET", "/recipes/" + enc(recipeID) + "/jobs?" + q.toString()).then((d) => d || {});
+    }
+
+    function paint() {
+      tbody.replaceChildren(...st.jobs.map((j) => h("tr", {},
+        h("td", {}, badge(j.status)),
+        h("td", {}, link("/jobs/" + enc(j.id), j.id, "mono")),
+        h("td", { class: "nowrap" }, timeEl(j.created_at, true)),
+        h("td", { class: "nowrap", text: j.finished_at ? fmtMs(between(j.started_at || j.created_at, j.finished_at)) : "—" }),
+        h("td", { class: "error-cell" }, j.error ? h("span", { class: "error", title: scalarText(j.error), text: truncate(scalarText(j.error), 80) }) : null))));
+      wrap.hidden = st.jobs.length === 0;
+      empty.hidden = st.jobs.length !== 0;
+      empty.textContent = st.status ? "No " + st.status + " jobs." : "No jobs yet.";
+      moreBtn.hidden = !st.cursor;
+    }
+
+    async function refresh() {
+      const status = st.status;
+      const page = await fetchPage(null);
+      if (!v.alive || status !== st.status) return;
+      const fresh = page.jobs || [];
+      if (st.more) {
+        const ids = new Set(fresh.map((j) => j.id));
+        st.jobs = fresh.concat(st.jobs.filter((j) => !ids.has(j.id)));
+      } else {
+        st.jobs = fresh;
+        st.cursor = page.next_cursor || null;
+      }
+      paint();
+    }
+
+    select.addEventListener("change", () => {
+      st.status = select.value;
+      st.jobs = [];
+      st.cursor = null;
+      st.more = false;
+      paint();
+      refresh().catch(v.fail);
+    });
+
+    paint();
+    empty.hidden = true; // until the first page answers
+    refresh().catch(v.fail);
+    v.poll(refresh, REFRESH_MS);
+
+    return {
+      el: h("section", { class: "panel" },
+        h("div", { class: "panel-head" },
+          h("h2", { text: "Jobs" }),
+          h("div", { class: "actions" }, select, h("span", { class: "muted small", text: "Refreshes every 3 s" }))),
+        wrap, empty, h("div", { class: "more" }, moreBtn)),
+      refresh: () => refresh().catch(v.fail),
+    };
+  }
+
+  function headersTable(hdrs) {
+    const rows = [];
+    for (const [k, val] of Object.entries(hdrs && typeof hdrs === "object" ? hdrs : {})) {
+      for (const one of Array.isArray(val) ? val : [val]) {
+        rows.push(h("tr", {}, h("th", { text: k }), h("td", { text: scalarText(one) })));
+      }
+    }
+    if (rows.length === 0) return h("p", { class: "muted small", text: "No headers." });
+    return h("table", { class: "table headers" }, h("tbody", {}, rows));
+  }
+
+  function bodyBlock(body) {
+    if (isEmpty(body)) return h("p", { class: "muted small", text: "No body." });
+    return h("pre", { class: "code body", text: pretty(body) });
+  }
+
+  function errorText(err) {
+    if (!err) return "";
+    if (typeof err === "string") return err;
+    if (err.message) return (err.code ? err.code + ": " : "") + err.message;
+    return scalarText(err);
+  }
+
+  function statusTone(code) {
+    const n = Number(code);
+    if (n >= 200 && n < 300) return "ok";
+    if (n >= 300 && n < 400) return "muted";
+    return "bad";
+  }
+
+  function stepCard(s, i, name, tabs) {
+    const key = s.id || String(i);
+    const hasOutput = !!s.output;
+    let tab = tabs[key] || (hasOutput ? "output" : "input");
+    const panel = h("div", { class: "tab-panel", role: "tabpanel" });
+    const tInput = h("button", { type: "button", class: "tab", role: "tab", text: "Input" });
+    const tOutput = h("button", { type: "button", class: "tab", role: "tab", text: "Output" });
+
+    function show(which) {
+      tab = tabs[key] = which;
+      tInput.setAttribute("aria-selected", String(which === "input"));
+      tOutput.setAttribute("aria-selected", String(which === "output"));
+      if (which === "input") {
+        const inp = s.input;
+        panel.replaceChildren(...(inp ? [
+          h("p", { class: "reqline" }, h("span", { class: "method", text: inp.method || "" }), h("code", { class: "url", text: inp.url || "" })),
+          h("h4", { text: "Headers" }), headersTable(inp.headers),
+          h("h4", { text: "Body" }), bodyBlock(inp.body),
+        ] : [h("p", { class: "muted", text: "No request was sent." })]));
+      } else {
+        const out = s.output;
+        panel.replaceChildren(...(out ? [
+          h("p", { class: "reqline" }, h("span", { class: "label", text: "Status" }),
+            h("span", { class: "status-code tone-" + statusTone(out.status), text: scalarText(out.status) })),
+          h("h4", { text: "Headers" }), headersTable(out.headers),
+          h("h4", { text: "Body" }), bodyBlock(out.body),
+        ] : [h("p", { class: "muted", text: "No response was received." })]));
+      }
+    }
+    tInput.addEventListener("click", () => show("input"));
+    tOutput.addEventListener("click", () => show("output"));
+    show(tab);
+
+    const attempts = s.attempts === undefined ? null : s.attempts + (s.attempts === 1 ? " attempt" : " attempts");
+    return h("article", { class: "step" },
+      h("header", { class: "step-head" },
+        h("h3", {}, h("span", { class: "step-num", text: String(i + 1) }), name || s.id || "step",
+          name && s.id && name !== s.id ? h("span", { class: "muted mono small", text: " " + s.id }) : null),
+        h("div", { class: "step-meta" }, badge(s.status),
+          attempts ? h("span", { class: "muted small", text: attempts }) : null,
+          s.duration_ms !== undefined && s.duration_ms !== null ? h("span", { class: "muted small", text: fmtMs(s.duration_ms) }) : null)),
+      s.error ? h("pre", { class: "error-box", text: errorText(s.error) }) : null,
+      h("div", { class: "tabs", role: "tablist" }, tInput, tOutput),
+      panel);
+  }
+
+  async function jobView(v, main, id) {
+    document.title = "Job · patchbay";
+    main.append(loading());
+    const tabs = {}; // chosen tab per step, kept across refreshes
+    let job = null;
+    let recipe = null;
+
+    async function load() {
+      job = await api("GET", "/jobs/" + enc(id));
+      if (v.alive) paint();
+    }
+
+    function paint() {
+      document.title = "Job " + job.status + " · patchbay";
+      const names = {};
+      for (const s of (recipe && recipe.steps) || []) if (s && s.id) names[s.id] = s.name || "";
+      const rerun = button("Rerun", async () => {
+        rerun.disabled = true;
+        try {
+          const j = await api("POST", "/jobs/" + enc(id) + "/rerun");
+          if (v.alive && j && j.id) navigate("#/jobs/" + enc(j.id));
+        } catch (e) {
+          v.fail(e);
+          rerun.disabled = false;
+        }
+      }, "button primary");
+      rerun.title = "Run the recipe again from this job's trigger output";
+      const steps = Array.isArray(job.steps) ? job.steps : [];
+      const facts = [
+        ["Status", badge(job.status)],
+        ["Created", timeEl(job.created_at)],
+        ["Started", timeEl(job.started_at)],
+        ["Finished", timeEl(job.finished_at)],
+        ["Duration", fmtMs(between(job.started_at, job.finished_at))],
+        ["Waited", fmtMs(between(job.created_at, job.started_at))],
+      ];
+      main.replaceChildren(
+        h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / ",
+          job.recipe_id ? link("/recipes/" + enc(job.recipe_id), (recipe && recipe.name) || "Recipe") : null, " / "),
+        h("div", { class: "page-head" },
+          h("div", { class: "title" }, h("h1", {}, "Job ", h("span", { class: "mono", text: job.id })), badge(job.status)),
+          h("div", { class: "actions" }, rerun)),
+        h("dl", { class: "facts" }, facts.map(([k, val]) => h("div", {}, h("dt", { text: k }), h("dd", {}, val)))),
+        job.error ? h("pre", { class: "error-box", text: errorText(job.error) }) : null,
+        h("section", { class: "panel" },
+          h("h2", { text: "Trigger output" }),
+          bodyBlock(job.trigger ? job.trigger.output : null)),
+        h("section", { class: "steps" },
+          h("h2", { text: "Steps" }),
+          steps.length ? steps.map((s, i) => stepCard(s, i, names[s.id], tabs))
+            : h("p", { class: "muted", text: job.status === "pending" ? "Waiting to run." : "No steps ran." })));
+    }
+
+    try {
+      await load();
+    } catch (e) {
+      main.replaceChildren(h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "));
+      return v.fail(e);
+    }
+    // The recipe only adds names; the job is readable without it (the
+    // recipe may have been deleted since).
+    if (job.recipe_id) {
+      api("GET", "/recipes/" + enc(job.recipe_id)).then((r) => {
+        recipe = r;
+        if (v.alive) paint();
+      }, () => {});
+    }
+    v.poll(async () => {
+      if (job && (job.status === "pending" || job.status === "running")) await load();
+    }, REFRESH_MS);
+  }
+
+  // -------------------------------------------------------- connections
+
+  const NEW_CONNECTION = {
+    name: "my_app",
+    type: "http",
+    base_url: "https://api.example.com",
+    auth: { type: "header", headers: { "X-Api-Key": "" } },
+    test: { method: "GET", url: "https://api.example.com/me" },
+  };
+
+  async function connectionsView(v, main) {
+    document.title = "Connections · patchbay";
+    const editSlot = h("div");
+    const list = h("div", {}, loading());
+    const newBtn = button("New connection", () => openEditor(null), "button primary");
+    main.append(h("div", { class: "page-head" }, h("h1", { text: "Connections" }), h("div", { class: "actions" }, newBtn)),
+      editSlot, list);
+
+    function openEditor(c) {
+      const doc = c ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "id")) : NEW_CONNECTION;
+      const cancel = button("Cancel", () => editSlot.replaceChildren());
+      const editor = jsonEditor(v, {
+        value: JSON.stringify(doc, null, 2),
+        rows: 16,
+        label: "Connection document",
+        saveLabel: c ? "Save" : "Create connection",
+        extra: cancel,
+        onSave: async (d) => {
+          if (c) await api("PUT", "/connections/" + enc(c.id), d);
+          else await api("POST", "/connections", d);
+          if (!v.alive) return;
+          editSlot.replaceChildren();
+          await load();
+        },
+      });
+      editSlot.replaceChildren(h("section", { class: "panel" },
+        h("h2", { text: c ? "Edit " + (c.name || c.id) : "New connection" }),
+        h("p", { class: "muted small", text: "Secrets are write-only: a stored one reads \"set\". Leave \"set\" to keep it, or write a new value." }),
+        editor.el));
+      editSlot.querySelector("textarea").focus();
+    }
+
+    async function load() {
+      let data;
+      try {
+        data = await api("GET", "/connections");
+      } catch (e) {
+        list.replaceChildren();
+        return v.fail(e);
+      }
+      if (!v.alive) return;
+      const conns = (data && data.connections) || [];
+      if (conns.length === 0) {
+        list.replaceChildren(h("div", { class: "empty" },
+          h("p", { text: "No connections yet." }),
+          h("p", { class: "muted", text: "A connection keeps an application's base URL and credentials, so steps can call it without repeating secrets." })));
+        return;
+      }
+      list.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "table" },
+        h("thead", {}, h("tr", {}, ["Name", "Type", "Base URL", "Auth", "", "Test result"].map((t) => h("th", { text: t })))),
+        h("tbody", {}, conns.map(connectionRow)))));
+    }
+
+    function connectionRow(c) {
+      const result = h("td", { class: "test-result", "aria-live": "polite" });
+      const test = button("Test", async () => {
+        test.disabled = true;
+        result.replaceChildren(h("span", { class: "muted", text: "Testing…" }));
+        try {
+          const t = (await api("POST", "/connections/" + enc(c.id) + "/test")) || {};
+          if (!v.alive) return;
+          result.replaceChildren(
+            badge(t.ok ? "ok" : "failed", t.ok ? "OK" : "Failed"),
+            t.status ? h("span", { class: "small", text: " HTTP " + t.status }) : null,
+            t.duration_ms !== undefined && t.duration_ms !== null ? h("span", { class: "muted small", text: " · " + fmtMs(t.duration_ms) }) : null,
+            t.error ? h("div", { class: "error small", text: errorText(t.error) }) : null);
+        } catch (e) {
+          result.replaceChildren(h("span", { class: "error small", text: e.message }));
+        } finally {
+          test.disabled = false;
+        }
+      }, "button small");
+      const edit = button("Edit", () => openEditor(c), "button small");
+      const del = button("Delete", async () => {
+        if (!confirm("Delete the connection \u201c" + (c.name || c.id) + "\u201d? Steps that use it will fail.")) return;
+        try {
+          await api("DELETE", "/connections/" + enc(c.id));
+          await load();
+        } catch (e) {
+          v.fail(e);
+        }
+      }, "button small danger");
+      const auth = c.auth || {};
+      return h("tr", {},
+        h("td", {}, h("strong", { text: c.name || c.id })),
+        h("td", { text: c.type || "—" }),
+        h("td", {}, c.base_url ? h("code", { class: "url", text: c.base_url }) : h("span", { class: "muted", text: "—" })),
+        h("td", { text: auth.type || "none" }),
+        h("td", { class: "nowrap" }, test, " ", edit, " ", del),
+        result);
+    }
+
+    await load();
+  }
+
+  // --------------------------------------------------------------- boot
+
+  function boot() {
+    byId("banner-close").addEventListener("click", hideBanner);
+    byId("signout").addEventListener("click", (e) => {
+      e.preventDefault();
+      signOut();
+    });
+    window.addEventListener("hashchange", route);
+    if (!location.hash || location.hash === "#" || location.hash === "#/") {
+      history.replaceState(null, "", "#/recipes");
+    }
+    route();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();
