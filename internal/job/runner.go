@@ -40,8 +40,8 @@ type Runner struct {
 	Now             func() time.Time
 
 	stop     chan struct{}
-	done     chan struct{} // closed when the claim loop has returned
-	drained  chan struct{} // closed when every worker has returned
+	done     chan struct{}      // closed when the claim loop has returned
+	drained  chan struct{}      // closed when every worker has returned
 	runCtx   context.Context    // cancelled when shutdown runs out of patience
 	cancel   context.CancelFunc // cancels runCtx
 	wg       sync.WaitGroup

@@ -38,10 +38,10 @@ type writer struct {
 	// missing holds queries first seen inside a transaction; they are
 	// prepared after it ends, because the one connection is busy until then.
 	missing []string
-	wg    sync.WaitGroup
-	mu    sync.RWMutex
-	done  bool
-	pool  sync.Pool
+	wg      sync.WaitGroup
+	mu      sync.RWMutex
+	done    bool
+	pool    sync.Pool
 }
 
 // txn is a transaction with cached prepared statements.

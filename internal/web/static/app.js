@@ -31,11 +31,24 @@
       else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
       else el.setAttribute(k, v === true ? "" : String(v));
     }
-    for (const c of children.flat(Infinity)) {
+    return addKids(el, children);
+  }
+
+  // addKids appends nodes and strings (as text), flattening arrays and
+  // skipping null, undefined and false so callers can write conditionals.
+  function addKids(el, kids) {
+    for (const c of kids.flat(Infinity)) {
       if (c === undefined || c === null || c === false) continue;
-      el.append(c instanceof Node ? c : String(c)); // strings become text nodes
+      el.append(c instanceof Node ? c : String(c));
     }
     return el;
+  }
+
+  // fill replaces an element's children; unlike replaceChildren it skips
+  // null instead of writing "null".
+  function fill(el, ...kids) {
+    el.replaceChildren();
+    return addKids(el, kids);
   }
 
   function byId(id) {
@@ -97,8 +110,9 @@
   }
 
   function fmtMs(ms) {
-    if (ms === null || ms === undefined || isNaN(ms)) return "—";
-    ms = Number(ms);
+    if (ms === null || ms === undefined) return "—";
+    ms = num(ms);
+    if (isNaN(ms)) return "—";
     if (ms < 1000) return Math.round(ms) + " ms";
     if (ms < 60000) return (ms / 1000).toFixed(1) + " s";
     const m = Math.floor(ms / 60000);
@@ -138,6 +152,11 @@
 
   function isRaw(v) {
     return lossless && typeof JSON.isRawJSON === "function" && JSON.isRawJSON(v);
+  }
+
+  // num reads a number that parseJSON may have kept as raw JSON.
+  function num(v) {
+    return Number(isRaw(v) ? v.rawJSON : v);
   }
 
   // pretty renders a body for reading: JSON values indented, strings that
@@ -295,7 +314,7 @@
     for (const d of (err && err.details) || []) {
       lines.push(h("span", { class: "banner-detail", text: problemText(d) }));
     }
-    text.replaceChildren(...lines);
+    fill(text, lines);
     byId("banner").hidden = false;
   }
 
@@ -483,7 +502,7 @@
       status.className = "editor-status " + (tone || "muted");
     }
     function showProblems(list) {
-      problems.replaceChildren(...list.map((d) => h("li", {},
+      fill(problems, list.map((d) => h("li", {},
         d.path ? h("code", { text: d.path }) : null, d.path ? ": " : null, String(d.message))));
       problems.hidden = list.length === 0;
     }
@@ -577,7 +596,7 @@
     if (!v.alive) return;
     const recipes = (data && data.recipes) || [];
     if (recipes.length === 0) {
-      list.replaceChildren(h("div", { class: "empty" },
+      fill(list, h("div", { class: "empty" },
         h("p", { text: "No recipes yet." }),
         h("p", { class: "muted", text: "A recipe waits for a trigger (a webhook, or a manual test) and then makes HTTP requests with its data." }),
         link("/recipes/new", "Create a recipe", "button primary")));
@@ -589,7 +608,7 @@
       h("td", {}, badge(r.state)),
       h("td", {}, webhookCell(r.webhook_url)),
       h("td", { class: "nowrap" }, timeEl(r.updated_at || r.created_at, true))));
-    list.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "table" },
+    fill(list, h("div", { class: "table-wrap" }, h("table", { class: "table" },
       h("thead", {}, h("tr", {}, ["Name", "Trigger", "State", "Webhook URL", "Updated"].map((t) => h("th", { text: t })))),
       h("tbody", {}, rows))));
   }
@@ -650,7 +669,7 @@
     try {
       r = await api("GET", "/recipes/" + enc(id));
     } catch (e) {
-      main.replaceChildren(h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "));
+      fill(main, h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "));
       return v.fail(e);
     }
     if (!v.alive) return;
@@ -667,17 +686,17 @@
     function paint() {
       document.title = (r.name || "Recipe") + " · patchbay";
       title.textContent = r.name || "(unnamed recipe)";
-      stateSlot.replaceChildren(badge(r.state));
+      fill(stateSlot, badge(r.state));
       toggle.textContent = r.state === "started" ? "Stop" : "Start";
       toggle.className = r.state === "started" ? "button" : "button primary";
       const t = r.trigger || {};
-      meta.replaceChildren("Trigger: " + triggerText(t) + (t.payload_type ? " · " + t.payload_type + " payload" : "") +
+      fill(meta, "Trigger: " + triggerText(t) + (t.payload_type ? " · " + t.payload_type + " payload" : "") +
         " · " + ((r.steps && r.steps.length) || 0) + " step(s) · updated ", timeEl(r.updated_at, true));
       webhook.hidden = !r.webhook_url;
       if (r.webhook_url) {
-        webhook.replaceChildren(h("span", { class: "label", text: "Webhook URL" }), webhookCell(r.webhook_url));
+        fill(webhook, h("span", { class: "label", text: "Webhook URL" }), webhookCell(r.webhook_url));
       }
-      treeSlot.replaceChildren(datatreeEl(r));
+      fill(treeSlot, datatreeEl(r));
     }
 
     toggle.addEventListener("click", async () => {
@@ -714,7 +733,7 @@
       try {
         const job = await api("POST", "/recipes/" + enc(id) + "/test", body);
         if (!v.alive) return;
-        testNotice.replaceChildren("Test job ", badge(job.status), " ",
+        fill(testNotice, "Test job ", badge(job.status), " ",
           link("/jobs/" + enc(job.id), "Open job " + job.id));
         testNotice.hidden = false;
         jobs.refresh();
@@ -921,7 +940,7 @@
     }
 
     function paint() {
-      tbody.replaceChildren(...st.jobs.map((j) => h("tr", {},
+      fill(tbody, st.jobs.map((j) => h("tr", {},
         h("td", {}, badge(j.status)),
         h("td", {}, link("/jobs/" + enc(j.id), j.id, "mono")),
         h("td", { class: "nowrap" }, timeEl(j.created_at, true)),
@@ -996,7 +1015,7 @@
   }
 
   function statusTone(code) {
-    const n = Number(code);
+    const n = num(code);
     if (n >= 200 && n < 300) return "ok";
     if (n >= 300 && n < 400) return "muted";
     return "bad";
@@ -1016,14 +1035,14 @@
       tOutput.setAttribute("aria-selected", String(which === "output"));
       if (which === "input") {
         const inp = s.input;
-        panel.replaceChildren(...(inp ? [
+        fill(panel, (inp ? [
           h("p", { class: "reqline" }, h("span", { class: "method", text: inp.method || "" }), h("code", { class: "url", text: inp.url || "" })),
           h("h4", { text: "Headers" }), headersTable(inp.headers),
           h("h4", { text: "Body" }), bodyBlock(inp.body),
         ] : [h("p", { class: "muted", text: "No request was sent." })]));
       } else {
         const out = s.output;
-        panel.replaceChildren(...(out ? [
+        fill(panel, (out ? [
           h("p", { class: "reqline" }, h("span", { class: "label", text: "Status" }),
             h("span", { class: "status-code tone-" + statusTone(out.status), text: scalarText(out.status) })),
           h("h4", { text: "Headers" }), headersTable(out.headers),
@@ -1084,7 +1103,7 @@
         ["Duration", fmtMs(between(job.started_at, job.finished_at))],
         ["Waited", fmtMs(between(job.created_at, job.started_at))],
       ];
-      main.replaceChildren(
+      fill(main,
         h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / ",
           job.recipe_id ? link("/recipes/" + enc(job.recipe_id), (recipe && recipe.name) || "Recipe") : null, " / "),
         h("div", { class: "page-head" },
@@ -1104,7 +1123,7 @@
     try {
       await load();
     } catch (e) {
-      main.replaceChildren(h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "));
+      fill(main, h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "));
       return v.fail(e);
     }
     // The recipe only adds names; the job is readable without it (the
@@ -1155,7 +1174,7 @@
           await load();
         },
       });
-      editSlot.replaceChildren(h("section", { class: "panel" },
+      fill(editSlot, h("section", { class: "panel" },
         h("h2", { text: c ? "Edit " + (c.name || c.id) : "New connection" }),
         h("p", { class: "muted small", text: "Secrets are write-only: a stored one reads \"set\". Leave \"set\" to keep it, or write a new value." }),
         editor.el));
@@ -1173,12 +1192,12 @@
       if (!v.alive) return;
       const conns = (data && data.connections) || [];
       if (conns.length === 0) {
-        list.replaceChildren(h("div", { class: "empty" },
+        fill(list, h("div", { class: "empty" },
           h("p", { text: "No connections yet." }),
           h("p", { class: "muted", text: "A connection keeps an application's base URL and credentials, so steps can call it without repeating secrets." })));
         return;
       }
-      list.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "table" },
+      fill(list, h("div", { class: "table-wrap" }, h("table", { class: "table" },
         h("thead", {}, h("tr", {}, ["Name", "Type", "Base URL", "Auth", "", "Test result"].map((t) => h("th", { text: t })))),
         h("tbody", {}, conns.map(connectionRow)))));
     }
@@ -1187,17 +1206,17 @@
       const result = h("td", { class: "test-result", "aria-live": "polite" });
       const test = button("Test", async () => {
         test.disabled = true;
-        result.replaceChildren(h("span", { class: "muted", text: "Testing…" }));
+        fill(result, h("span", { class: "muted", text: "Testing…" }));
         try {
           const t = (await api("POST", "/connections/" + enc(c.id) + "/test")) || {};
           if (!v.alive) return;
-          result.replaceChildren(
+          fill(result,
             badge(t.ok ? "ok" : "failed", t.ok ? "OK" : "Failed"),
             t.status ? h("span", { class: "small", text: " HTTP " + t.status }) : null,
             t.duration_ms !== undefined && t.duration_ms !== null ? h("span", { class: "muted small", text: " · " + fmtMs(t.duration_ms) }) : null,
             t.error ? h("div", { class: "error small", text: errorText(t.error) }) : null);
         } catch (e) {
-          result.replaceChildren(h("span", { class: "error small", text: e.message }));
+          fill(result, h("span", { class: "error small", text: e.message }));
         } finally {
           test.disabled = false;
         }

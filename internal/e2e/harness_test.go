@@ -1,0 +1,274 @@
+// Package e2e drives a real patchbay server — real listener, real SQLite
+// file in a temporary folder — through its public surfaces, against real
+// HTTP servers on loopback (go-httpbin run in-process).
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mccutchen/go-httpbin/v2/httpbin"
+
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/cli"
+	"github.com/patchbay/patchbay/internal/config"
+)
+
+// server is a patchbay under test.
+type server struct {
+	t       *testing.T
+	app     *app.App
+	URL     string
+	DataDir string
+	Token   string
+	logs    *syncBuffer
+}
+
+// syncBuffer collects the server's logs so tests can search them.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type option func(*config.Config)
+
+// startServer starts patchbay in-process on a random port with a fresh
+// data folder, and creates an API token with the real CLI command.
+func startServer(t *testing.T, opts ...option) *server {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = dir
+	cfg.AllowPrivateNetworks = true
+	cfg.RetryBase = 200 * time.Millisecond
+	cfg.ShutdownTimeout = 2 * time.Second
+	cfg.LogLevel = "debug"
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return startServerWith(t, cfg)
+}
+
+func startServerWith(t *testing.T, cfg config.Config) *server {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The base URL must name the real port, which is known only after
+	// listening; webhook URLs are built from it.
+	a, err := app.New(context.Background(), withBase(cfg), log)
+	if err != nil {
+		t.Fatalf("start patchbay: %v", err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatalf("start patchbay: %v", err)
+	}
+	s := &server{t: t, app: a, URL: "http://" + a.Addr(), DataDir: cfg.DataDir, logs: logs}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Stop(ctx); err != nil {
+			t.Errorf("stop patchbay: %v", err)
+		}
+	})
+	s.Token = createToken(t, cfg.DataDir)
+	return s
+}
+
+// withBase reserves a port so the base URL can be set before the server starts.
+func withBase(cfg config.Config) config.Config {
+	if cfg.Addr == "127.0.0.1:0" {
+		l, err := (&net0{}).listen()
+		if err == nil {
+			cfg.Addr = l
+		}
+	}
+	cfg.BaseURL = ""
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+// createToken runs `patchbay token create` against the data folder.
+func createToken(t *testing.T, dir string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := cli.Run(context.Background(), []string{"token", "create", "--data-dir", dir, "--name", "e2e"}, &out, &errb); code != 0 {
+		t.Fatalf("token create: exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	return lines[len(lines)-1]
+}
+
+// call makes an API call and decodes the answer into out (if not nil).
+// It returns the status code.
+func (s *server) call(method, path string, body any, out any) int {
+	s.t.Helper()
+	status, raw := s.raw(method, path, body, s.Token)
+	if out != nil && len(raw) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			s.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return status
+}
+
+func (s *server) raw(method, path string, body any, token string) (int, []byte) {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	url := path
+	if !strings.HasPrefix(path, "http") {
+		url = s.URL + path
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// mustCall fails the test unless the call answers want.
+func (s *server) mustCall(want int, method, path string, body any, out any) {
+	s.t.Helper()
+	var raw json.RawMessage
+	got := s.call(method, path, body, &raw)
+	if got != want {
+		s.t.Fatalf("%s %s = %d, want %d: %s", method, path, got, want, raw)
+	}
+	if out != nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			s.t.Fatalf("decode: %v", err)
+		}
+	}
+}
+
+// workspace returns the webhook base URL.
+func (s *server) webhookBase() string {
+	var ws struct {
+		WebhookBaseURL string `json:"webhook_base_url"`
+		WebhookToken   string `json:"webhook_token"`
+	}
+	s.mustCall(200, "GET", "/api/v1/workspace", nil, &ws)
+	if len(ws.WebhookToken) != 36 {
+		s.t.Fatalf("webhook token %q is not 36 characters", ws.WebhookToken)
+	}
+	return ws.WebhookBaseURL
+}
+
+// jobDoc is the job document as tests read it.
+type jobDoc struct {
+	ID         string          `json:"id"`
+	RecipeID   string          `json:"recipe_id"`
+	EventID    string          `json:"event_id"`
+	Status     string          `json:"status"`
+	Error      *string         `json:"error"`
+	FinishedAt *string         `json:"finished_at"`
+	Trigger    struct{ Output json.RawMessage } `json:"trigger"`
+	Steps      []struct {
+		ID       string `json:"id"`
+		Status   string `json:"status"`
+		Attempts int    `json:"attempts"`
+		Input    struct {
+			Method  string            `json:"method"`
+			URL     string            `json:"url"`
+			Headers map[string]string `json:"headers"`
+			Body    json.RawMessage   `json:"body"`
+		} `json:"input"`
+		Output *struct {
+			Status  int               `json:"status"`
+			Headers map[string]string `json:"headers"`
+			Body    json.RawMessage   `json:"body"`
+		} `json:"output"`
+		Error *string `json:"error"`
+	} `json:"steps"`
+}
+
+// waitJob polls until the job has finished.
+func (s *server) waitJob(id string) jobDoc {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var j jobDoc
+		s.mustCall(200, "GET", "/api/v1/jobs/"+id, nil, &j)
+		if j.Status == "succeeded" || j.Status == "failed" {
+			return j
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("job %s still %s after 30s", id, j.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// createRecipe posts a recipe document and returns its id.
+func (s *server) createRecipe(doc any) string {
+	s.t.Helper()
+	var r struct{ ID string }
+	s.mustCall(201, "POST", "/api/v1/recipes", doc, &r)
+	return r.ID
+}
+
+// httpbinServer runs go-httpbin in-process on loopback.
+func httpbinServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(httpbin.New())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func fatalIf(t *testing.T, err error, what string, args ...any) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", fmt.Sprintf(what, args...), err)
+	}
+}
