@@ -145,7 +145,9 @@ func TestEventbriteFlow(t *testing.T) {
 	if tj.Status != "succeeded" {
 		t.Fatalf("test job: %s %s", tj.Status, deref(tj.Error))
 	}
-	var ex struct{ APIURL string `json:"api_url"` }
+	var ex struct {
+		APIURL string `json:"api_url"`
+	}
 	json.Unmarshal(tj.Trigger.Output, &ex)
 	if ex.APIURL != apiURL || tj.Steps[0].Input.URL != apiURL+"?expand=attendees" {
 		t.Errorf("test job trigger %s, step URL %s", tj.Trigger.Output, tj.Steps[0].Input.URL)

@@ -207,12 +207,12 @@ func (s *server) webhookBase() string {
 
 // jobDoc is the job document as tests read it.
 type jobDoc struct {
-	ID         string          `json:"id"`
-	RecipeID   string          `json:"recipe_id"`
-	EventID    string          `json:"event_id"`
-	Status     string          `json:"status"`
-	Error      *string         `json:"error"`
-	FinishedAt *string         `json:"finished_at"`
+	ID         string                           `json:"id"`
+	RecipeID   string                           `json:"recipe_id"`
+	EventID    string                           `json:"event_id"`
+	Status     string                           `json:"status"`
+	Error      *string                          `json:"error"`
+	FinishedAt *string                          `json:"finished_at"`
 	Trigger    struct{ Output json.RawMessage } `json:"trigger"`
 	Steps      []struct {
 		ID       string `json:"id"`
