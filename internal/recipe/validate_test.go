@@ -1,21 +1,14 @@
 package recipe
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 )
 
 func TestScratch(t *testing.T) {
-	for _, s := range []string{
-		`{"name":"x","trigger":{"type":"manual"},"steps":[{"id":"a","url":"http://x","timeout":"soon"}]}`,
-		`{"name":"x","trigger":{"type":"manual"},"steps":[{"id":"a","url":"http://x","max_attempts":"five"}]}`,
-		`{"name":"x","trigger":{"type":"manual"},"steps":[{"id":"a","url":"http://x","timeout":true}]}`,
-		`{"name":"x","trigger":{"type":"manual"},"steps":[{"id":"a","url":"http://x"},{"id":"b","url":"http://x","query":{"a":1}}]}`,
-		`{"name":"x","trigger":{"type":"webhook","event":"e","payload_example":"{bad"},"steps":[]}`,
-		`{"name":"x","trigger":{"type":"webhook","event":"e","payload_example":{"a":[1,2]}},"steps":[]}`,
-	} {
-		d, ps := Decode([]byte(s))
-		d.Normalize()
-		fmt.Printf("%#v\n%q\n%#v\n", ps, d.Trigger.PayloadExample, d.Validate(nil))
-	}
+	d := Document{Steps: []Step{{ID: "a", ResponseType: "json", ResponseExample: `[{"id":1,"tags":["x"]},{"id":2}]`}, {ID: "b", ResponseType: "json", ResponseExample: `{"id": 10010, "n": {"a": [{"b": 1}]}}`}}}
+	b, _ := json.MarshalIndent(d.BuildDatatree(), "", " ")
+	fmt.Println(string(b))
+	fmt.Printf("%T\n", d.BuildDatatree().Steps["b"][2].Fields[0].Sample)
 }

@@ -1,0 +1,22 @@
+# The commands a developer and CI use. `make help` lists them.
+GO ?= go
+
+.PHONY: help build run test lint bench
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build ./bin/patchbay
+	$(GO) build -o bin/patchbay ./cmd/patchbay
+
+run: ## run the server on the embedded database in ./patchbay-data
+	$(GO) run ./cmd/patchbay serve
+
+test: ## run every test (the README's test command)
+	$(GO) test ./...
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+
+bench: ## micro-benchmarks of the hot paths, with allocations
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
