@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,6 +45,9 @@ type App struct {
 	server    *http.Server
 	listener  net.Listener
 	served    chan error
+	stopOnce  sync.Once
+	stopErr   error
+	debug     *http.Server
 }
 
 // OpenStore opens the configured database and the secret key. Commands
@@ -136,11 +141,15 @@ func (a *App) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
-	a.listener = ln
+	if err := a.startDebug(); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := a.runner.Start(ctx); err != nil {
 		ln.Close()
 		return err
 	}
+	a.listener = ln
 	go func() { a.served <- a.server.Serve(ln) }()
 	a.log.Info("patchbay serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL,
 		"data_dir", a.cfg.DataDir, "webhook_base_url", a.cfg.BaseURL+"/webhooks/rest/"+a.workspace.WebhookToken)
@@ -154,15 +163,45 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 func (a *App) Served() <-chan error { return a.served }
 
 // Stop shuts down in order: stop intake (finishing requests under way),
-// drain the workers, then close the store after its last commit.
+// drain the workers, then close the store after its last commit. Calling
+// it again returns the first result.
 func (a *App) Stop(ctx context.Context) error {
-	var errs []error
-	if err := a.server.Shutdown(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("stop HTTP: %w", err))
+	a.stopOnce.Do(func() {
+		var errs []error
+		if err := a.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop HTTP: %w", err))
+		}
+		if a.debug != nil {
+			a.debug.Close()
+		}
+		if a.listener != nil {
+			a.runner.Stop()
+		}
+		if err := a.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+		a.stopErr = errors.Join(errs...)
+	})
+	return a.stopErr
+}
+
+// startDebug serves Go's profiler on its own address (keep it on
+// loopback): the hot paths are measured with it, never exposed publicly.
+func (a *App) startDebug() error {
+	if a.cfg.PprofAddr == "" {
+		return nil
 	}
-	a.runner.Stop()
-	if err := a.store.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("close store: %w", err))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", a.cfg.PprofAddr)
+	if err != nil {
+		return fmt.Errorf("listen on pprof-addr %s: %w", a.cfg.PprofAddr, err)
 	}
-	return errors.Join(errs...)
+	a.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go a.debug.Serve(ln)
+	return nil
 }

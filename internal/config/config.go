@@ -23,6 +23,7 @@ type Config struct {
 	LogLevel             string
 	LogFormat            string
 	SecretKey            string // hex or base64 32-byte key; empty: a key file in DataDir
+	PprofAddr            string // where to serve /debug/pprof; empty: nowhere
 
 	MaxBodyBytes    int64         // webhook body limit
 	Workers         int           // concurrent jobs in this process
@@ -66,6 +67,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", c.Workers, "jobs run at once by this process (env PATCHBAY_WORKERS)")
 	fs.DurationVar(&c.JobLease, "job-lease", c.JobLease, "how long a crashed worker's job waits before another takes it (env PATCHBAY_JOB_LEASE)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long running steps may finish on shutdown before they are re-queued (env PATCHBAY_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiler on this address, e.g. 127.0.0.1:6060 (env PATCHBAY_PPROF_ADDR); empty: off")
 	fs.DurationVar(&c.RetryBase, "retry-base", c.RetryBase, "first retry delay of a failed step (env PATCHBAY_RETRY_BASE)")
 }
 
