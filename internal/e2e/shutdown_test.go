@@ -81,4 +81,3 @@ func TestHealthReadyMetrics(t *testing.T) {
 }
 
 func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
-
