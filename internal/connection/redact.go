@@ -31,8 +31,10 @@ func (r *Redactor) String(s string) string {
 	return r.r.Replace(s)
 }
 
-// Tree masks secrets in every string (keys included) of a JSON-like tree,
-// in place where it can and returning the result.
+// Tree returns a copy of a JSON-like tree with secrets masked in every
+// string, keys included. It never changes its input: the tree may be the
+// job's own data (a lone pill renders to the very value it names), which
+// later steps must still read unmasked.
 func (r *Redactor) Tree(v any) any {
 	if r == nil || r.r == nil {
 		return v
@@ -41,19 +43,17 @@ func (r *Redactor) Tree(v any) any {
 	case string:
 		return r.r.Replace(t)
 	case map[string]any:
+		out := make(map[string]any, len(t))
 		for k, val := range t {
-			nk := r.r.Replace(k)
-			if nk != k {
-				delete(t, k)
-			}
-			t[nk] = r.Tree(val)
+			out[r.r.Replace(k)] = r.Tree(val)
 		}
-		return t
+		return out
 	case []any:
+		out := make([]any, len(t))
 		for i, val := range t {
-			t[i] = r.Tree(val)
+			out[i] = r.Tree(val)
 		}
-		return t
+		return out
 	case map[string]string:
 		out := make(map[string]any, len(t))
 		for k, val := range t {

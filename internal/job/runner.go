@@ -195,15 +195,15 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	stored, err := r.Store.Job(ctx, c.JobID)
+	triggerJSON, err := r.Store.EventPayload(ctx, c.EventID)
 	if err != nil {
-		return "", fmt.Errorf("read job: %w", err)
+		return "", fmt.Errorf("read trigger output: %w", err)
 	}
 	steps, err := decodeSteps(c.Steps)
 	if err != nil {
 		return r.fail(c, nil, "stored progress is unreadable: "+err.Error())
 	}
-	trigger, err := decodeTree(stored.Trigger)
+	trigger, err := decodeTree(triggerJSON)
 	if err != nil {
 		return r.fail(c, steps, "trigger output is unreadable: "+err.Error())
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -59,6 +60,7 @@ func decodeXML(src []byte, lim Limits, ordered bool) (any, error) {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true
 	d.Entity = nil // predefined entities only
+	d.CharsetReader = utf8Compatible
 	for {
 		start := d.InputOffset()
 		tok, err := d.Token()
@@ -231,4 +233,15 @@ func isXMLSpace(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// utf8Compatible accepts the encoding labels whose bytes read the same as
+// UTF-8 (the input was already checked to be valid UTF-8); any other
+// declared encoding is refused rather than misread.
+func utf8Compatible(label string, r io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return r, nil
+	}
+	return nil, fmt.Errorf("encoding %q is not supported (send UTF-8)", label)
 }

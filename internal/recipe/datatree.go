@@ -54,7 +54,15 @@ func stepTree(s Step) []payload.Field {
 	case s.ResponseType == payload.Raw:
 		body.Type = "string"
 	case strings.TrimSpace(string(s.ResponseExample)) != "":
-		body.Fields = prefix(inferExample(s.ResponseType, string(s.ResponseExample)), "body")
+		fs := inferExample(s.ResponseType, string(s.ResponseExample))
+		if strings.HasPrefix(strings.TrimSpace(string(s.ResponseExample)), "[") {
+			// A list response: its items' fields sit under body[].
+			body.Type, body.Of = "list", "object"
+			if len(fs) == 1 && fs[0].Path == "[]" {
+				body.Of, fs = fs[0].Type, nil
+			}
+		}
+		body.Fields = prefix(fs, "body")
 	}
 	return []payload.Field{
 		{Path: "status", Name: "status", Type: "integer", Sample: 200},
@@ -67,7 +75,11 @@ func stepTree(s Step) []payload.Field {
 func prefix(fs []payload.Field, parent string) []payload.Field {
 	out := make([]payload.Field, len(fs))
 	for i, f := range fs {
-		f.Path = parent + "." + f.Path
+		if strings.HasPrefix(f.Path, "[]") {
+			f.Path = parent + f.Path
+		} else {
+			f.Path = parent + "." + f.Path
+		}
 		f.Fields = prefix(f.Fields, parent)
 		out[i] = f
 	}

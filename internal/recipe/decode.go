@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 )
 
@@ -22,12 +23,60 @@ func Decode(b []byte) (Document, []Problem) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil {
+		// Decode again field by field to say which field is wrong.
+		if ps := locate(b); len(ps) > 0 {
+			return doc, ps
+		}
 		return doc, []Problem{{Path: fieldOf(err), Message: describeJSONError(b, err)}}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return doc, []Problem{{Path: "", Message: "unexpected data after the document"}}
 	}
 	return doc, nil
+}
+
+// locate decodes each field of the document on its own, so that a value of
+// the wrong type (or a duration that does not parse) is reported at its
+// path, e.g. steps[0].timeout.
+func locate(b []byte) []Problem {
+	var raw struct {
+		Trigger map[string]json.RawMessage   `json:"trigger"`
+		Steps   []map[string]json.RawMessage `json:"steps"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		var top map[string]json.RawMessage
+		json.Unmarshal(b, &top)
+		return fieldProblems("", top, &Document{})
+	}
+	var verify map[string]json.RawMessage
+	if v, ok := raw.Trigger["verify"]; ok && json.Unmarshal(v, &verify) == nil {
+		delete(raw.Trigger, "verify")
+	}
+	ps := fieldProblems("trigger", raw.Trigger, &Trigger{})
+	ps = append(ps, fieldProblems("trigger.verify", verify, &Verify{})...)
+	for i, st := range raw.Steps {
+		ps = append(ps, fieldProblems(fmt.Sprintf("steps[%d]", i), st, &Step{})...)
+	}
+	return ps
+}
+
+// fieldProblems unmarshals each raw field into the matching field of a
+// fresh target struct and reports the ones that fail.
+func fieldProblems(path string, fields map[string]json.RawMessage, target any) []Problem {
+	var ps []Problem
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		if err := json.Unmarshal(one, target); err != nil {
+			msg := describeJSONError(one, err)
+			ps = append(ps, Problem{Path: joinPath(path, k), Message: msg})
+		}
+	}
+	return ps
 }
 
 var (
@@ -92,7 +141,8 @@ func fieldOf(err error) string {
 func describeJSONError(b []byte, err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(b, se.Offset)
+		// Offset counts the bytes read, the offending one included.
+		line, col := lineCol(b, max(se.Offset-1, 0))
 		return fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, se.Error())
 	}
 	var te *json.UnmarshalTypeError

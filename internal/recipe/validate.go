@@ -125,7 +125,7 @@ func (d *Document) Validate(connectionExists func(string) bool) []Problem {
 		if s.Connection != "" && connectionExists != nil && !connectionExists(s.Connection) {
 			add(p+".connection", "no connection named %q", s.Connection)
 		}
-		if s.ResponseExample != "" && s.ResponseType != payload.Raw {
+		if s.ResponseExample != "" && responseTypes[s.ResponseType] && s.ResponseType != payload.Raw {
 			if _, err := payload.Parse(s.ResponseType, []byte(s.ResponseExample), payload.DefaultLimits()); err != nil {
 				add(p+".response_example", "does not parse as %s: %v", s.ResponseType, err)
 			}

@@ -118,6 +118,8 @@ type Store interface {
 	Recipes(ctx context.Context) ([]Recipe, error)
 
 	Job(ctx context.Context, id string) (Job, error)
+	// EventPayload is an event's stored payload (a job's trigger output).
+	EventPayload(ctx context.Context, eventID string) ([]byte, error)
 	Jobs(ctx context.Context, p ListJobsParams) ([]JobSummary, error)
 	// CountEvents and CountJobs serve tests and metrics.
 	CountEvents(ctx context.Context) (int, error)

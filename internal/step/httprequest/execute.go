@@ -93,15 +93,15 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 		return Outcome{Input: recorded, Err: describeTransportError(err, r.Timeout, redact), Retryable: true}
 	}
 	out := &Output{Status: resp.StatusCode, Headers: flatten(resp.Header, nil)}
+	for k, v := range out.Headers {
+		out.Headers[k] = redact.String(v)
+	}
 	if int64(len(raw)) > limit {
 		out.Body = nil
 		return Outcome{Input: recorded, Output: out, Err: fmt.Errorf("response body is over the %d-byte limit", limit)}
 	}
 	body, parseErr := parseResponse(r.Step.ResponseType, raw)
 	out.Body = redact.Tree(body)
-	for k, v := range out.Headers {
-		out.Headers[k] = redact.String(v)
-	}
 	o := Outcome{Input: recorded, Output: out}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:

@@ -48,7 +48,7 @@ func (s *Store) DeleteConnection(ctx context.Context, id string) error {
 
 // Connection finds a connection by id, then by name.
 func (s *Store) Connection(ctx context.Context, idOrName string) (store.Connection, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT id, name, doc, secrets, created_at, updated_at FROM connections
+	row := s.queryRow(ctx, `SELECT id, name, doc, secrets, created_at, updated_at FROM connections
 		WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1`, idOrName)
 	c, err := scanConnection(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -59,7 +59,7 @@ func (s *Store) Connection(ctx context.Context, idOrName string) (store.Connecti
 
 // Connections lists every connection by name.
 func (s *Store) Connections(ctx context.Context) ([]store.Connection, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, name, doc, secrets, created_at, updated_at FROM connections ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT id, name, doc, secrets, created_at, updated_at FROM connections ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
 	}

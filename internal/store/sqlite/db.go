@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -32,6 +33,8 @@ type Store struct {
 	writer *writer
 	ready  chan struct{}
 	now    func() time.Time
+
+	readStmts sync.Map // query -> *sql.Stmt
 }
 
 // Options tune a Store; the zero value is the production setting.
@@ -106,6 +109,10 @@ func (s *Store) Path() string { return s.path }
 // closes both pools.
 func (s *Store) Close() error {
 	s.writer.stop()
+	s.readStmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -113,7 +120,7 @@ func (s *Store) Close() error {
 // this binary expects.
 func (s *Store) Ping(ctx context.Context) error {
 	var v int
-	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+	if err := s.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	want, err := latestMigration()

@@ -15,7 +15,7 @@ func (s *Store) Job(ctx context.Context, id string) (store.Job, error) {
 	var created int64
 	var started, finished sql.NullInt64
 	var errMsg sql.NullString
-	err := s.read.QueryRowContext(ctx, `SELECT j.id, j.recipe_id, j.event_id, j.status, j.claims, j.created_at, j.started_at, j.finished_at,
+	err := s.queryRow(ctx, `SELECT j.id, j.recipe_id, j.event_id, j.status, j.claims, j.created_at, j.started_at, j.finished_at,
 			e.payload, j.steps, j.error
 		FROM jobs j JOIN events e ON e.id = j.event_id WHERE j.id = ?`, id).
 		Scan(&j.ID, &j.RecipeID, &j.EventID, &j.Status, &j.Claims, &created, &started, &finished, &j.Trigger, &j.Steps, &errMsg)
@@ -27,6 +27,16 @@ func (s *Store) Job(ctx context.Context, id string) (store.Job, error) {
 	}
 	j.CreatedAt, j.StartedAt, j.FinishedAt, j.Error = fromMicros(created), fromNullMicros(started), fromNullMicros(finished), errMsg.String
 	return j, nil
+}
+
+// EventPayload reads the stored payload of an event: a job's trigger output.
+func (s *Store) EventPayload(ctx context.Context, eventID string) ([]byte, error) {
+	var b []byte
+	err := s.queryRow(ctx, `SELECT payload FROM events WHERE id = ?`, eventID).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return b, err
 }
 
 // Jobs lists a recipe's jobs newest first, from p.Before on.
@@ -43,7 +53,7 @@ func (s *Store) Jobs(ctx context.Context, p store.ListJobsParams) ([]store.JobSu
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, p.Limit)
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
@@ -75,6 +85,6 @@ func (s *Store) CountJobs(ctx context.Context) (int, error) {
 
 func (s *Store) count(ctx context.Context, q string) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, q).Scan(&n)
+	err := s.queryRow(ctx, q).Scan(&n)
 	return n, err
 }

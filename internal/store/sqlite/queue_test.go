@@ -12,7 +12,7 @@ import (
 
 var _ store.Store = (*sqlite.Store)(nil)
 
-func openStore(t *testing.T, dir string) *sqlite.Store {
+func openStore(t testing.TB, dir string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
 	if err != nil {

@@ -116,7 +116,7 @@ func (s *Store) DeleteRecipe(ctx context.Context, id string) error {
 
 // Recipe reads one recipe.
 func (s *Store) Recipe(ctx context.Context, id string) (store.Recipe, error) {
-	r, err := scanRecipe(s.read.QueryRowContext(ctx, `SELECT `+recipeColumns+` FROM recipes WHERE id = ?`, id))
+	r, err := scanRecipe(s.queryRow(ctx, `SELECT `+recipeColumns+` FROM recipes WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, store.ErrNotFound
 	}
@@ -125,7 +125,7 @@ func (s *Store) Recipe(ctx context.Context, id string) (store.Recipe, error) {
 
 // Recipes lists every recipe, oldest first.
 func (s *Store) Recipes(ctx context.Context) ([]store.Recipe, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+recipeColumns+` FROM recipes ORDER BY id`)
+	rows, err := s.query(ctx, `SELECT `+recipeColumns+` FROM recipes ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list recipes: %w", err)
 	}

@@ -28,7 +28,7 @@ func (s *Store) EnsureWorkspace(ctx context.Context, ws store.Workspace) (store.
 func (s *Store) Workspace(ctx context.Context) (store.Workspace, error) {
 	var ws store.Workspace
 	var created int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, name, webhook_token, created_at FROM workspace LIMIT 1`).
+	err := s.queryRow(ctx, `SELECT id, name, webhook_token, created_at FROM workspace LIMIT 1`).
 		Scan(&ws.ID, &ws.Name, &ws.WebhookToken, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ws, store.ErrNotFound
@@ -52,7 +52,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, id, name string, hash []byte
 // APITokenExists reports whether a token with this hash exists.
 func (s *Store) APITokenExists(ctx context.Context, hash []byte) (bool, error) {
 	var n int
-	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_tokens WHERE hash = ?`, hash).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM api_tokens WHERE hash = ?`, hash).Scan(&n); err != nil {
 		return false, fmt.Errorf("read api token: %w", err)
 	}
 	return n > 0, nil

@@ -1,0 +1,242 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// historySample is a real job of the end-to-end run, copied (as stored)
+// into every inserted row so that the history has the real row size.
+type historySample struct {
+	RecipeID string
+	JobID    string
+	Steps    []byte // the succeeded job's steps column
+	Payload  []byte // its event's payload
+	Existing int64  // jobs the recipe already has
+	Oldest   int64  // created_at (Unix µs) of the recipe's oldest job
+}
+
+// historyIDs are the ids the history measurements pick from.
+type historyIDs struct {
+	Jobs    []string // a spread sample of every job id inserted
+	Cursors []string // failed job ids from the older half: deep cursors
+}
+
+// readHistorySample picks the newest succeeded job of recipeID.
+func readHistorySample(ctx context.Context, db *sql.DB, recipeID string) (historySample, error) {
+	s := historySample{RecipeID: recipeID}
+	err := db.QueryRowContext(ctx, `SELECT j.id, j.steps, e.payload FROM jobs j JOIN events e ON e.id = j.event_id
+		WHERE j.recipe_id = ? AND j.status = 'succeeded' ORDER BY j.id DESC LIMIT 1`, recipeID).
+		Scan(&s.JobID, &s.Steps, &s.Payload)
+	if err != nil {
+		return s, fmt.Errorf("read a succeeded job to copy: %w", err)
+	}
+	err = db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM jobs WHERE recipe_id = ?`, recipeID).
+		Scan(&s.Existing, &s.Oldest)
+	if err != nil {
+		return s, fmt.Errorf("count jobs: %w", err)
+	}
+	return s, nil
+}
+
+// failedSteps turns the sample's steps into those of a job whose step gave
+// up after five 503 answers, as the runner would record it.
+func failedSteps(steps []byte) ([]byte, string, error) {
+	var recs []map[string]any
+	if err := json.Unmarshal(steps, &recs); err != nil || len(recs) == 0 {
+		return nil, "", fmt.Errorf("sample steps are not a JSON list: %v", err)
+	}
+	msg := "HTTP 503 Service Unavailable (gave up after 5 attempts)"
+	recs[0]["status"] = "failed"
+	recs[0]["attempts"] = 5
+	recs[0]["error"] = msg
+	if out, ok := recs[0]["output"].(map[string]any); ok {
+		out["status"] = 503
+		out["body"] = map[string]any{"error": "service unavailable, try again later"}
+	}
+	b, err := json.Marshal(recs)
+	return b, "steps[0] " + fmt.Sprint(recs[0]["id"]) + ": " + msg, err
+}
+
+// insertHistory adds jobs (and their events) to the recipe of sample until
+// it has n, at least n/10 of them, older than every real job, 90 %
+// succeeded and 10 % failed. patchbay must not be running: the load turns
+// the journal off and syncs nothing, which is what makes a million rows take
+// seconds; it puts WAL mode back before it returns.
+func insertHistory(ctx context.Context, dataDir string, sample historySample, n int) (historyIDs, int, error) {
+	var ids historyIDs
+	add := n - int(sample.Existing)
+	if add < n/10 {
+		// Keep some failed jobs to list even if earlier runs already made n jobs.
+		add = n / 10
+	}
+	if add <= 0 {
+		return ids, 0, nil
+	}
+	db, err := openDB(dataDir, false)
+	if err != nil {
+		return ids, 0, err
+	}
+	defer db.Close()
+	for _, p := range []string{"PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF", "PRAGMA cache_size=-262144"} {
+		if _, err := db.ExecContext(ctx, p); err != nil {
+			return ids, 0, fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	failSteps, failMsg, err := failedSteps(sample.Steps)
+	if err != nil {
+		return ids, 0, err
+	}
+
+	// Spread the rows over the 30 days before the oldest real job, in id
+	// order, so that each B-tree is appended to rather than split at random.
+	end := sample.Oldest/1000 - 1000 // ms
+	if sample.Oldest == 0 {
+		end = time.Now().UnixMilli()
+	}
+	span := int64(30 * 24 * time.Hour / time.Millisecond)
+	step := span / int64(add)
+	startMs := end - span
+	rng := rand.New(rand.NewPCG(7, 11))
+	sampleEvery := max(1, add/10000)
+	const batch = 20000
+
+	insert := func(from, to int) error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		evStmt, err := tx.PrepareContext(ctx, `INSERT INTO events (id, recipe_id, created_at, payload) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		jobStmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, lease_until, owner,
+			created_at, started_at, finished_at, steps, error) VALUES (?, ?, ?, ?, 1, ?, NULL, NULL, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		oldJob := []byte(sample.JobID)
+		for i := from; i < to; i++ {
+			ms := startMs + int64(i)*step
+			evID, jobID := uuidV7(ms, 0, rng), uuidV7(ms, 1, rng)
+			created := ms*1000 + rng.Int64N(1000)
+			started := created + 1000 + rng.Int64N(4000)
+			finished := started + 2000 + rng.Int64N(8000)
+			status, steps, errMsg := "succeeded", sample.Steps, sql.NullString{}
+			if rng.IntN(10) == 0 {
+				status, steps, errMsg = "failed", failSteps, sql.NullString{String: failMsg, Valid: true}
+				if i < add/2 && len(ids.Cursors) < 1000 {
+					ids.Cursors = append(ids.Cursors, jobID)
+				}
+			}
+			// The step's Idempotency-Key names its job: keep it true.
+			steps = bytes.ReplaceAll(steps, oldJob, []byte(jobID))
+			if i%sampleEvery == 0 {
+				ids.Jobs = append(ids.Jobs, jobID)
+			}
+			if _, err := evStmt.ExecContext(ctx, evID, sample.RecipeID, created, sample.Payload); err != nil {
+				return fmt.Errorf("insert event: %w", err)
+			}
+			if _, err := jobStmt.ExecContext(ctx, jobID, sample.RecipeID, evID, status, created, created, started, finished, steps, errMsg); err != nil {
+				return fmt.Errorf("insert job: %w", err)
+			}
+		}
+		return tx.Commit()
+	}
+	for from := 0; from < add; from += batch {
+		if err := insert(from, min(add, from+batch)); err != nil {
+			return ids, 0, err
+		}
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+		return ids, add, fmt.Errorf("back to WAL: %w", err)
+	}
+	return ids, add, nil
+}
+
+// uuidV7 builds a UUIDv7 for a given millisecond, so that ids sort by the
+// time they claim, as patchbay's own ids do. seq fills the top of the
+// random part so two ids made for the same millisecond keep an order.
+func uuidV7(ms int64, seq uint16, rng *rand.Rand) string {
+	var u uuid.UUID
+	u[0], u[1], u[2], u[3], u[4], u[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	a, b := rng.Uint64(), rng.Uint64()
+	u[6] = 0x70 | byte(seq>>8)&0x0f
+	u[7] = byte(seq)
+	u[8] = 0x80 | byte(a)&0x3f
+	for i := 9; i < 16; i++ {
+		u[i] = byte(b >> (8 * (i - 9)))
+	}
+	return u.String()
+}
+
+// historyFigures are the API's answers over a big history.
+type historyFigures struct {
+	List, Deep, Detail Result
+}
+
+// measureHistory loads the three history calls in turn, each from conns
+// connections for the window, after checking each answers what it should.
+func measureHistory(ctx context.Context, api *apiClient, recipeID string, ids historyIDs, conns int, warmup, window time.Duration) (historyFigures, error) {
+	var f historyFigures
+	if len(ids.Jobs) == 0 || len(ids.Cursors) == 0 {
+		return f, fmt.Errorf("history: no inserted ids to ask for")
+	}
+	listPath := "/api/v1/recipes/" + recipeID + "/jobs?status=failed&limit=50"
+	// The calls must answer real pages, or the timings mean nothing.
+	var page struct {
+		Jobs []struct {
+			Status string `json:"status"`
+		} `json:"jobs"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	if err := api.do(ctx, http.MethodGet, listPath, nil, &page); err != nil {
+		return f, err
+	}
+	if len(page.Jobs) != 50 || page.NextCursor == nil || page.Jobs[0].Status != "failed" {
+		return f, fmt.Errorf("history: the failed-job list answered %d jobs (want 50 failed and a next cursor)", len(page.Jobs))
+	}
+	if err := api.do(ctx, http.MethodGet, listPath+"&cursor="+url.QueryEscape(ids.Cursors[0]), nil, &page); err != nil {
+		return f, err
+	}
+	if len(page.Jobs) == 0 {
+		return f, fmt.Errorf("history: the deep page answered no jobs")
+	}
+	var doc struct {
+		Steps []json.RawMessage `json:"steps"`
+	}
+	if err := api.do(ctx, http.MethodGet, "/api/v1/jobs/"+ids.Jobs[0], nil, &doc); err != nil {
+		return f, err
+	}
+	if len(doc.Steps) == 0 {
+		return f, fmt.Errorf("history: job %s has no steps", ids.Jobs[0])
+	}
+
+	header := http.Header{"Authorization": {"Bearer " + api.token}}
+	base := api.base
+	run := func(next func(w *Worker) string) (Result, error) {
+		return Load{Conns: conns, Warmup: warmup, Window: window, Method: http.MethodGet, Header: header,
+			Next: func(w *Worker, dst []byte) (string, []byte) { return next(w), nil }}.Run(ctx)
+	}
+	var err error
+	if f.List, err = run(func(*Worker) string { return base + listPath }); err != nil {
+		return f, err
+	}
+	if f.Deep, err = run(func(w *Worker) string {
+		return base + listPath + "&cursor=" + ids.Cursors[w.Rand.IntN(len(ids.Cursors))]
+	}); err != nil {
+		return f, err
+	}
+	f.Detail, err = run(func(w *Worker) string { return base + "/api/v1/jobs/" + ids.Jobs[w.Rand.IntN(len(ids.Jobs))] })
+	return f, err
+}
