@@ -115,7 +115,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 
 func (a *App) routes(exec *httprequest.Executor) http.Handler {
 	mux := http.NewServeMux()
-	wh := &webhook.Handler{Catalog: a.catalog, Store: a.store, WebhookToken: a.workspace.WebhookToken,
+	wh := &webhook.Handler{Local: a.runner, Catalog: a.catalog, Store: a.store, WebhookToken: a.workspace.WebhookToken,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, Metrics: a.metrics, Log: a.log}
 	mux.Handle("/webhooks/rest/{token}/{event}", wh)
 	(&api.API{Store: a.store, Catalog: a.catalog, Runner: a.runner, Executor: exec, Box: a.box,

@@ -14,6 +14,9 @@ import (
 	"github.com/google/uuid"
 )
 
+// jobPage is the page size the history figures ask for.
+const jobPage = 50
+
 // historySample is a real job of the end-to-end run, copied (as stored)
 // into every inserted row so that the history has the real row size.
 type historySample struct {
@@ -28,7 +31,7 @@ type historySample struct {
 // historyIDs are the ids the history measurements pick from.
 type historyIDs struct {
 	Jobs    []string // a spread sample of every job id inserted
-	Cursors []string // failed job ids from the older half: deep cursors
+	Cursors []string // failed job ids from the older half of the list: deep cursors
 }
 
 // readHistorySample picks the newest succeeded job of recipeID.
@@ -135,7 +138,7 @@ func insertHistory(ctx context.Context, dataDir string, sample historySample, n 
 			status, steps, errMsg := "succeeded", sample.Steps, sql.NullString{}
 			if rng.IntN(10) == 0 {
 				status, steps, errMsg = "failed", failSteps, sql.NullString{String: failMsg, Valid: true}
-				if i < add/2 && len(ids.Cursors) < 1000 {
+				if i < add/2 {
 					ids.Cursors = append(ids.Cursors, jobID)
 				}
 			}
@@ -157,6 +160,11 @@ func insertHistory(ctx context.Context, dataDir string, sample historySample, n 
 		if err := insert(from, min(add, from+batch)); err != nil {
 			return ids, 0, err
 		}
+	}
+	// The oldest failed jobs have less than a page after them: a deep
+	// cursor is one with a full page of older failed jobs behind it.
+	if len(ids.Cursors) > 2*jobPage {
+		ids.Cursors = ids.Cursors[jobPage:]
 	}
 	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
 		return ids, add, fmt.Errorf("back to WAL: %w", err)
@@ -192,7 +200,7 @@ func measureHistory(ctx context.Context, api *apiClient, recipeID string, ids hi
 	if len(ids.Jobs) == 0 || len(ids.Cursors) == 0 {
 		return f, fmt.Errorf("history: no inserted ids to ask for")
 	}
-	listPath := "/api/v1/recipes/" + recipeID + "/jobs?status=failed&limit=50"
+	listPath := fmt.Sprintf("/api/v1/recipes/%s/jobs?status=failed&limit=%d", recipeID, jobPage)
 	// The calls must answer real pages, or the timings mean nothing.
 	var page struct {
 		Jobs []struct {
@@ -203,8 +211,8 @@ func measureHistory(ctx context.Context, api *apiClient, recipeID string, ids hi
 	if err := api.do(ctx, http.MethodGet, listPath, nil, &page); err != nil {
 		return f, err
 	}
-	if len(page.Jobs) != 50 || page.NextCursor == nil || page.Jobs[0].Status != "failed" {
-		return f, fmt.Errorf("history: the failed-job list answered %d jobs (want 50 failed and a next cursor)", len(page.Jobs))
+	if len(page.Jobs) != jobPage || page.NextCursor == nil || page.Jobs[0].Status != "failed" {
+		return f, fmt.Errorf("history: the failed-job list answered %d jobs (want %d failed and a next cursor)", len(page.Jobs), jobPage)
 	}
 	if err := api.do(ctx, http.MethodGet, listPath+"&cursor="+url.QueryEscape(ids.Cursors[0]), nil, &page); err != nil {
 		return f, err

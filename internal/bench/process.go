@@ -105,6 +105,14 @@ func (s *Server) Alive() bool {
 // Logs is the tail of what the process wrote.
 func (s *Server) Logs() string { return s.logs.String() }
 
+// Exit describes how the process ended: its exit status and last output.
+func (s *Server) Exit() string {
+	if s.Alive() {
+		return "still running"
+	}
+	return fmt.Sprintf("%v; output: %s", s.err, s.logs.String())
+}
+
 // Stop sends SIGTERM and waits for a clean exit (SIGKILL after timeout).
 func (s *Server) Stop(timeout time.Duration) error {
 	if !s.Alive() {

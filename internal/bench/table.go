@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -92,6 +93,26 @@ func (r *Report) header() []string {
 	}
 }
 
+// sections is the order of the table; rows are added as phases run, which
+// is not the order a reader wants.
+var sections = []string{"Ingest", "End to end", "Footprint", "History"}
+
+// ordered returns the rows grouped by section, each section's rows in the
+// order they were added.
+func (r *Report) ordered() []Row {
+	rank := func(s string) int {
+		for i, x := range sections {
+			if x == s {
+				return i
+			}
+		}
+		return len(sections)
+	}
+	rows := slices.Clone(r.Rows)
+	slices.SortStableFunc(rows, func(a, b Row) int { return rank(a.Section) - rank(b.Section) })
+	return rows
+}
+
 // WriteText prints the table as aligned plain text.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
@@ -103,7 +124,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tmeasured\ttarget\tresult\tnotes")
 	section := ""
-	for _, row := range r.Rows {
+	for _, row := range r.ordered() {
 		if row.Section != section {
 			section = row.Section
 			fmt.Fprintf(tw, "%s\t\t\t\t\n", strings.ToUpper(section))
@@ -124,7 +145,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("\n| | figure | measured | target | result | notes |\n|---|---|---:|---:|---|---|\n")
 	section := ""
-	for _, row := range r.Rows {
+	for _, row := range r.ordered() {
 		sec := ""
 		if row.Section != section {
 			section = row.Section

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
@@ -49,6 +50,11 @@ type Runner struct {
 	inflight map[string]bool
 	slots    chan struct{}
 	waiters  waiters
+
+	local        chan queue.Claimed // jobs enqueued claimed by this process
+	localFree    atomic.Int64
+	closing      atomic.Bool
+	dispatchDone chan struct{}
 }
 
 // Start begins claiming and running jobs in the background.
@@ -66,6 +72,10 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.slots = make(chan struct{}, r.Workers)
 	r.runCtx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	r.waiters.init()
+	r.local = make(chan queue.Claimed, localFactor*r.Workers)
+	r.localFree.Store(int64(localFactor * r.Workers))
+	r.dispatchDone = make(chan struct{})
+	go r.dispatchLoop()
 	go r.claimLoop()
 	go r.heartbeat()
 	return nil
@@ -75,8 +85,11 @@ func (r *Runner) Start(ctx context.Context) error {
 // then cancels them; a cancelled step is put back on the queue (not
 // counted as an attempt) so that the next process runs it.
 func (r *Runner) Stop() {
+	r.closing.Store(true)
 	close(r.stop)
 	<-r.done
+	<-r.dispatchDone
+	r.releaseLocal()
 	finished := make(chan struct{})
 	go func() { r.wg.Wait(); close(finished) }()
 	select {
@@ -116,13 +129,13 @@ func (r *Runner) claimLoop() {
 		if err != nil {
 			r.Log.Error("claim jobs", "err", err)
 		}
-		for _, c := range claimed {
-			r.slots <- struct{}{}
-			r.mu.Lock()
-			r.inflight[c.JobID] = true
-			r.mu.Unlock()
-			r.wg.Add(1)
-			go r.run(c)
+		for i, c := range claimed {
+			if !r.startJob(c) {
+				for _, rest := range claimed[i:] {
+					r.release(rest)
+				}
+				return
+			}
 		}
 		if len(claimed) > 0 && err == nil {
 			continue
@@ -195,9 +208,11 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	triggerJSON, err := r.Store.EventPayload(ctx, c.EventID)
-	if err != nil {
-		return "", fmt.Errorf("read trigger output: %w", err)
+	triggerJSON := c.Payload
+	if triggerJSON == nil {
+		if triggerJSON, err = r.Store.EventPayload(ctx, c.EventID); err != nil {
+			return "", fmt.Errorf("read trigger output: %w", err)
+		}
 	}
 	steps, err := decodeSteps(c.Steps)
 	if err != nil {

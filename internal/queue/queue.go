@@ -28,10 +28,17 @@ const (
 // NewJob is a job to enqueue. With EventID empty, Payload is stored as a new
 // event in the same transaction as the job (webhook intake, test runs); with
 // EventID set, the job reuses that event's payload (rerun).
+//
+// With Owner set, the job is stored already claimed by Owner for Lease: the
+// process that enqueues it will run it from memory, which spares a claim
+// and a read per job. If that process dies, the lease runs out and any
+// worker takes the job, as with any claim.
 type NewJob struct {
 	RecipeID string
 	EventID  string
 	Payload  []byte
+	Owner    string
+	Lease    time.Duration
 }
 
 // Enqueued names what Enqueue created.
@@ -47,6 +54,9 @@ type Claimed struct {
 	EventID  string
 	Claims   int    // how many times the job has been claimed, this one included
 	Steps    []byte // step records saved by earlier attempts (nil on the first)
+	// Payload is the trigger output when the claimer already has it in
+	// memory (a job claimed on enqueue); nil means read it from the event.
+	Payload []byte
 }
 
 // Queue is the durable job queue.

@@ -26,6 +26,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("SurvivesReopen", func(t *testing.T) { survivesReopen(t, open) })
 	t.Run("ConcurrentClaimsAreDisjoint", func(t *testing.T) { concurrentClaimsAreDisjoint(t, open) })
 	t.Run("ExtendKeepsLease", func(t *testing.T) { extendKeepsLease(t, open) })
+	t.Run("ClaimedOnEnqueue", func(t *testing.T) { claimedOnEnqueue(t, open) })
 }
 
 func enqueue(t *testing.T, q queue.Queue, n int) []queue.Enqueued {
@@ -212,5 +213,26 @@ func extendKeepsLease(t *testing.T, open Opener) {
 	}
 	if err := q.Complete(context.Background(), "w", c[0].JobID, queue.StatusSucceeded, nil, ""); err != nil {
 		t.Fatalf("complete after extends: %v", err)
+	}
+}
+
+func claimedOnEnqueue(t *testing.T, open Opener) {
+	q := open(t, t.TempDir())
+	ctx := context.Background()
+	ids, err := q.Enqueue(ctx, queue.NewJob{RecipeID: "r1", Payload: []byte(`{}`), Owner: "me", Lease: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("enqueue: %v", err)
+	}
+	if got := claim(t, q, "other", 10, time.Minute); len(got) != 0 {
+		t.Fatalf("a job claimed on enqueue was claimed by another worker while its lease holds")
+	}
+	// The enqueuer "dies": once the lease runs out, another worker runs it.
+	time.Sleep(300 * time.Millisecond)
+	got := claim(t, q, "other", 10, time.Minute)
+	if len(got) != 1 || got[0].JobID != ids[0].JobID || got[0].Claims != 2 {
+		t.Fatalf("after the lease ran out, claimed %+v, want job %s on its second claim", got, ids[0].JobID)
+	}
+	if err := q.Complete(ctx, "me", ids[0].JobID, queue.StatusSucceeded, nil, ""); err != queue.ErrLeaseLost {
+		t.Fatalf("the first owner completed a job it lost: %v", err)
 	}
 }

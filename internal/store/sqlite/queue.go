@@ -35,6 +35,15 @@ func (s *Store) Enqueue(ctx context.Context, jobs ...queue.NewJob) ([]queue.Enqu
 					return err
 				}
 			}
+			if j.Owner != "" {
+				_, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, lease_until, owner, created_at, started_at)
+					VALUES (?, ?, ?, 'running', 1, ?, ?, ?, ?, ?)`,
+					out[i].JobID, j.RecipeID, out[i].EventID, now, now+j.Lease.Microseconds(), j.Owner, now, now)
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if _, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, run_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
 				out[i].JobID, j.RecipeID, out[i].EventID, now, now); err != nil {
 				return err

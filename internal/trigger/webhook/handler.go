@@ -25,8 +25,20 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
+// Local runs jobs this process enqueues, straight from memory.
+type Local interface {
+	Reserve() bool
+	Unreserve()
+	Dispatch(queue.Claimed)
+	OwnerName() string
+	LeaseDuration() time.Duration
+}
+
 // Handler serves /webhooks/rest/{token}/{event}.
 type Handler struct {
+	// Local, when set, takes the jobs intake creates without a round trip
+	// through the queue (see job.Runner.Reserve).
+	Local        Local
 	Catalog      *catalog.Catalog
 	Store        store.Store
 	WebhookToken string
@@ -102,10 +114,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Header:  http.Header{"Retry-After": {"60"}}})
 		return
 	}
-	ids, err := h.Store.Enqueue(r.Context(), queue.NewJob{RecipeID: rec.ID, Payload: out})
+	nj := queue.NewJob{RecipeID: rec.ID, Payload: out}
+	local := h.Local != nil && h.Local.Reserve()
+	if local {
+		nj.Owner, nj.Lease = h.Local.OwnerName(), h.Local.LeaseDuration()
+	}
+	ids, err := h.Store.Enqueue(r.Context(), nj)
 	if err != nil {
+		if local {
+			h.Local.Unreserve()
+		}
 		httpx.Fail(w, r, h.Log, fmt.Errorf("store webhook event: %w", err))
 		return
+	}
+	if local {
+		h.Local.Dispatch(queue.Claimed{JobID: ids[0].JobID, RecipeID: rec.ID, EventID: ids[0].EventID, Claims: 1, Payload: out})
 	}
 	h.Metrics.WebhooksAccepted.Inc()
 	httpx.JSON(w, http.StatusOK, Accepted{ID: ids[0].EventID, JobID: ids[0].JobID})
