@@ -98,7 +98,11 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		now = time.Now
 	}
 	s := &Store{path: path, read: read, write: write, ready: make(chan struct{}, 1), now: now}
-	s.writer = startWriter(write)
+	if s.writer, err = startWriter(write); err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("start writer: %w", err)
+	}
 	return s, nil
 }
 

@@ -107,7 +107,7 @@ func (s *Store) Extend(ctx context.Context, owner string, ids []string, lease ti
 	q := `UPDATE jobs SET lease_until = ? WHERE owner = ? AND status = 'running' AND id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
 	return s.writer.do(func(t *txn) error {
 		// Not cached: the id count varies from call to call.
-		_, err := t.tx.ExecContext(ctx, q, args...)
+		_, err := t.execOnce(ctx, q, args...)
 		return err
 	})
 }
