@@ -52,6 +52,9 @@ type Options struct {
 	Patchbay string
 	// Markdown prints the table as Markdown instead of plain text.
 	Markdown bool
+	// ProfileDir, if set, runs patchbay with --pprof-addr and saves CPU
+	// profiles of the loaded runs and heap profiles into it.
+	ProfileDir string
 	// Progress receives a line per phase (nil: discarded).
 	Progress io.Writer
 }
@@ -149,6 +152,43 @@ type bench struct {
 	trivial *Trivial
 	recipe  string
 	hookURL string
+	prof    *profiler // nil unless Options.ProfileDir
+}
+
+// startServer starts patchbay on the bench's data folder, with the
+// profiler's address if profiles are wanted.
+func (b *bench) startServer(ctx context.Context) (*Server, error) {
+	var extra []string
+	if b.opts.ProfileDir != "" {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(b.opts.ProfileDir, 0o755); err != nil {
+			return nil, err
+		}
+		b.prof = &profiler{dir: b.opts.ProfileDir, addr: addr}
+		extra = []string{"--pprof-addr", addr}
+	}
+	return StartServer(ctx, b.bin, b.dataDir, extra...)
+}
+
+// profileWindow makes l take a CPU profile of its measured window, saved
+// as name; the returned function waits for it to be written.
+func (b *bench) profileWindow(ctx context.Context, l *Load, name string) func() error {
+	if b.prof == nil {
+		return func() error { return nil }
+	}
+	wait := func() error { return nil }
+	prev := l.OnStart
+	l.OnStart = func() {
+		if prev != nil {
+			prev()
+		}
+		wait = b.prof.cpu(ctx, name, l.Window)
+	}
+	// Run closes its marks before it returns: wait is set by then.
+	return func() error { return wait() }
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -205,7 +245,7 @@ func run(ctx context.Context, opts Options) (rep *Report, err error) {
 // sets up the token and the started Eventbrite-shaped recipe.
 func (b *bench) start(ctx context.Context) error {
 	b.logf("starting patchbay on a new data folder")
-	srv, err := StartServer(ctx, b.bin, b.dataDir)
+	srv, err := b.startServer(ctx)
 	if err != nil {
 		return err
 	}
@@ -351,7 +391,15 @@ func (b *bench) ingest(ctx context.Context) error {
 			}
 			b.check(fmt.Sprintf("ingest trivial %d conns", c), triv[i])
 			b.logf("ingest %d conns, round %d: patchbay", c, i+1)
-			if pb[i], err = b.webhookLoad(b.hookURL, c, b.opts.IngestDuration).Run(ctx); err != nil {
+			l := b.webhookLoad(b.hookURL, c, b.opts.IngestDuration)
+			wait := func() error { return nil }
+			if i == 0 {
+				wait = b.profileWindow(ctx, &l, fmt.Sprintf("cpu-ingest-%d", c))
+			}
+			if pb[i], err = l.Run(ctx); err != nil {
+				return err
+			}
+			if err := wait(); err != nil {
 				return err
 			}
 			b.check(fmt.Sprintf("ingest patchbay %d conns", c), pb[i])
@@ -393,8 +441,15 @@ func (b *bench) endToEnd(ctx context.Context) error {
 	l := b.webhookLoad(b.hookURL, e2eConns, b.opts.Duration)
 	l.OnStart = func() { atStart = b.sink.Count() }
 	l.OnEnd = func() { atEnd = b.sink.Count() }
+	wait := b.profileWindow(ctx, &l, "cpu-end-to-end")
 	res, err := l.Run(ctx)
 	if err != nil {
+		return err
+	}
+	if err := wait(); err != nil {
+		return err
+	}
+	if err := b.prof.heap(ctx, "heap-end-to-end"); err != nil {
 		return err
 	}
 	b.check("end to end", res)
@@ -553,7 +608,7 @@ func (b *bench) history(ctx context.Context) error {
 	}
 	took := time.Since(began)
 	b.logf("  inserted %d jobs in %s", added, took.Round(time.Millisecond))
-	srv, err := StartServer(ctx, b.bin, b.dataDir)
+	srv, err := b.startServer(ctx)
 	if err != nil {
 		return err
 	}
@@ -565,7 +620,7 @@ func (b *bench) history(ctx context.Context) error {
 	b.rep.add(sec, "restart to /readyz 200 with that database", ms(srv.Ready), "ms", nil, "")
 
 	b.logf("history: measuring the API, %d conns", historyConns)
-	f, err := measureHistory(ctx, b.api, b.recipe, ids, historyConns, b.opts.Warmup, b.opts.HistoryDuration)
+	f, err := measureHistory(ctx, b, ids, historyConns, b.opts.HistoryDuration)
 	if err != nil {
 		return err
 	}

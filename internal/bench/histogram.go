@@ -126,8 +126,11 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	if rank < 1 {
 		rank = 1
 	}
-	if rank > h.n {
-		rank = h.n
+	if rank >= h.n {
+		return time.Duration(h.max)
+	}
+	if rank == 1 {
+		return time.Duration(h.min)
 	}
 	var seen uint64
 	for b, c := range h.counts {

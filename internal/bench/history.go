@@ -195,7 +195,8 @@ type historyFigures struct {
 
 // measureHistory loads the three history calls in turn, each from conns
 // connections for the window, after checking each answers what it should.
-func measureHistory(ctx context.Context, api *apiClient, recipeID string, ids historyIDs, conns int, warmup, window time.Duration) (historyFigures, error) {
+func measureHistory(ctx context.Context, b *bench, ids historyIDs, conns int, window time.Duration) (historyFigures, error) {
+	api, recipeID := b.api, b.recipe
 	var f historyFigures
 	if len(ids.Jobs) == 0 || len(ids.Cursors) == 0 {
 		return f, fmt.Errorf("history: no inserted ids to ask for")
@@ -232,19 +233,25 @@ func measureHistory(ctx context.Context, api *apiClient, recipeID string, ids hi
 
 	header := http.Header{"Authorization": {"Bearer " + api.token}}
 	base := api.base
-	run := func(next func(w *Worker) string) (Result, error) {
-		return Load{Conns: conns, Warmup: warmup, Window: window, Method: http.MethodGet, Header: header,
-			Next: func(w *Worker, dst []byte) (string, []byte) { return next(w), nil }}.Run(ctx)
+	run := func(name string, next func(w *Worker) string) (Result, error) {
+		l := Load{Conns: conns, Warmup: b.opts.Warmup, Window: window, Method: http.MethodGet, Header: header,
+			Next: func(w *Worker, dst []byte) (string, []byte) { return next(w), nil }}
+		wait := b.profileWindow(ctx, &l, "cpu-history-"+name)
+		r, err := l.Run(ctx)
+		if err != nil {
+			return r, err
+		}
+		return r, wait()
 	}
 	var err error
-	if f.List, err = run(func(*Worker) string { return base + listPath }); err != nil {
+	if f.List, err = run("list", func(*Worker) string { return base + listPath }); err != nil {
 		return f, err
 	}
-	if f.Deep, err = run(func(w *Worker) string {
+	if f.Deep, err = run("deep", func(w *Worker) string {
 		return base + listPath + "&cursor=" + ids.Cursors[w.Rand.IntN(len(ids.Cursors))]
 	}); err != nil {
 		return f, err
 	}
-	f.Detail, err = run(func(w *Worker) string { return base + "/api/v1/jobs/" + ids.Jobs[w.Rand.IntN(len(ids.Jobs))] })
+	f.Detail, err = run("detail", func(w *Worker) string { return base + "/api/v1/jobs/" + ids.Jobs[w.Rand.IntN(len(ids.Jobs))] })
 	return f, err
 }

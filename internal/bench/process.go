@@ -45,15 +45,17 @@ func BuildPatchbay(ctx context.Context, dir string) (string, error) {
 }
 
 // StartServer runs `patchbay serve` on a free loopback port with dataDir
-// and waits until /readyz answers 200, polling every millisecond.
-func StartServer(ctx context.Context, bin, dataDir string) (*Server, error) {
+// (and any extra flags) and waits until /readyz answers 200, polling every
+// millisecond.
+func StartServer(ctx context.Context, bin, dataDir string, extra ...string) (*Server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{Bin: bin, DataDir: dataDir, URL: "http://" + addr, exited: make(chan struct{}), logs: &tailBuffer{max: 64 << 10}}
-	s.cmd = exec.Command(bin, "serve", "--data-dir", dataDir, "--addr", addr,
-		"--allow-private-networks", "--log-level", "warn")
+	args := append([]string{"serve", "--data-dir", dataDir, "--addr", addr,
+		"--allow-private-networks", "--log-level", "warn"}, extra...)
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout = s.logs
 	s.cmd.Stderr = s.logs
 	// A fresh connection per poll: the first answer, not a reused

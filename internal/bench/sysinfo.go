@@ -19,6 +19,9 @@ type SysInfo struct {
 	GoVersion string // of the patchbay binary under test
 	OS        string
 	Commit    string // patchbay's commit, "-dirty" if built from a modified tree
+	// LoadAvg is /proc/loadavg's 1, 5 and 15 minute load before the run:
+	// other work on the machine shows here, and in every figure.
+	LoadAvg string
 }
 
 // collectSysInfo reads the CPU model from /proc/cpuinfo and, from the
@@ -26,7 +29,7 @@ type SysInfo struct {
 // built from (falling back to this process and git).
 func collectSysInfo(bin string) SysInfo {
 	si := SysInfo{Date: time.Now().UTC(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(),
-		OS: runtime.GOOS + "/" + runtime.GOARCH, CPU: cpuModel()}
+		OS: runtime.GOOS + "/" + runtime.GOARCH, CPU: cpuModel(), LoadAvg: loadAvg()}
 	if bi, err := buildinfo.ReadFile(bin); err == nil {
 		si.GoVersion = bi.GoVersion
 		var rev, modified string
@@ -70,4 +73,16 @@ func cpuModel() string {
 		}
 	}
 	return "unknown"
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -87,7 +87,7 @@ func (r *Report) header() []string {
 	s := r.Sys
 	return []string{
 		fmt.Sprintf("date: %s", s.Date.Format("2006-01-02 15:04 UTC")),
-		fmt.Sprintf("machine: %s, %d cores, %s", s.CPU, s.Cores, s.OS),
+		fmt.Sprintf("machine: %s, %d cores, %s; load average before the run: %s", s.CPU, s.Cores, s.OS, s.LoadAvg),
 		fmt.Sprintf("go: %s; patchbay commit: %s", s.GoVersion, s.Commit),
 		fmt.Sprintf("mode: %s", r.Mode),
 	}

@@ -42,12 +42,15 @@ CREATE TABLE recipes (
 -- One recipe per webhook event: the event is the last segment of its URL.
 CREATE UNIQUE INDEX recipes_event ON recipes(event) WHERE event IS NOT NULL;
 
+-- Events and jobs are WITHOUT ROWID tables keyed by their UUIDv7: rows are
+-- stored in id (time) order, so inserts append, and no separate index of
+-- the id has to be written with every row.
 CREATE TABLE events (
     id         TEXT PRIMARY KEY,
     recipe_id  TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     payload    BLOB NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE jobs (
     id          TEXT PRIMARY KEY,
@@ -63,7 +66,7 @@ CREATE TABLE jobs (
     finished_at INTEGER,
     steps       BLOB,
     error       TEXT
-);
+) WITHOUT ROWID;
 -- History: newest first per recipe, with and without a status filter.
 CREATE INDEX jobs_recipe ON jobs(recipe_id, id);
 CREATE INDEX jobs_recipe_status ON jobs(recipe_id, status, id);
