@@ -1,9 +1,9 @@
 # The commands a developer and CI use. `make help` lists them.
 GO ?= go
 
-.PHONY: help build run test lint bench
+.PHONY: help build run test lint bench bench-smoke microbench
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build ./bin/patchbay
 	$(GO) build -o bin/patchbay ./cmd/patchbay
@@ -18,5 +18,11 @@ lint: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 
-bench: ## micro-benchmarks of the hot paths, with allocations
+bench: ## the load benchmark of BENCHMARKS.md (several minutes; prints the table)
+	$(GO) run ./cmd/patchbay-bench -markdown
+
+bench-smoke: ## the load benchmark in its seconds-long smoke mode (what CI runs)
+	$(GO) run ./cmd/patchbay-bench -smoke
+
+microbench: ## go test benchmarks of the hot functions, with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

@@ -37,12 +37,16 @@ func TestSmoke(t *testing.T) {
 		"latency p50, 1 conn", "latency p99, 1 conn", "latency max, 1 conn",
 		"trivial handler req/s, 32 conns", "patchbay webhooks/s (2xx, stored), 32 conns", "patchbay / trivial, 32 conns",
 		"latency p50, 32 conns", "latency p99, 32 conns", "latency max, 32 conns",
-		"jobs/s completed", "webhooks/s accepted in that run",
+		"jobs/s completed", "webhooks/s accepted in that run", "exactly once: webhooks accepted",
 		"accepted → sink p50, unsaturated", "accepted → sink p99, unsaturated",
 		"RSS idle after start", "peak RSS under load", "start to /readyz 200, new data folder", "database bytes per job",
 		"jobs of the recipe in the database", "restart to /readyz 200",
 		"job list, status=failed, newest 50: p99", "job list, status=failed, 50 from a deep cursor: p99", "job detail, random job: p99",
 	}
+	// A job may reach the sink before its webhook's 2xx reaches the client
+	// (intake hands it to a worker as it answers); that latency is recorded
+	// as zero, so on a quiet machine the median can be exactly zero.
+	mayBeZero := func(figure string) bool { return strings.HasPrefix(figure, "accepted → sink") }
 	for _, name := range want {
 		var found *Row
 		for i := range rep.Rows {
@@ -55,12 +59,12 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("no figure %q in the table", name)
 			continue
 		}
-		if !(found.Value > 0) {
+		if !(found.Value > 0) && !(mayBeZero(name) && found.Value == 0) {
 			t.Errorf("figure %q = %v, want a positive number", name, found.Value)
 		}
 	}
 	for _, r := range rep.Rows {
-		if r.Target != nil && !(r.Value > 0) {
+		if r.Target != nil && !(r.Value > 0) && !(mayBeZero(r.Figure) && r.Value == 0) {
 			t.Errorf("figure %q with a target = %v, want a positive number", r.Figure, r.Value)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,7 +25,6 @@ type historySample struct {
 	RecipeID string
 	JobID    string
 	Steps    []byte // the succeeded job's steps column
-	Payload  []byte // its event's payload
 	Existing int64  // jobs the recipe already has
 	Oldest   int64  // created_at (Unix µs) of the recipe's oldest job
 }
@@ -37,9 +38,9 @@ type historyIDs struct {
 // readHistorySample picks the newest succeeded job of recipeID.
 func readHistorySample(ctx context.Context, db *sql.DB, recipeID string) (historySample, error) {
 	s := historySample{RecipeID: recipeID}
-	err := db.QueryRowContext(ctx, `SELECT j.id, j.steps, e.payload FROM jobs j JOIN events e ON e.id = j.event_id
-		WHERE j.recipe_id = ? AND j.status = 'succeeded' ORDER BY j.id DESC LIMIT 1`, recipeID).
-		Scan(&s.JobID, &s.Steps, &s.Payload)
+	err := db.QueryRowContext(ctx, `SELECT id, steps FROM jobs
+		WHERE recipe_id = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1`, recipeID).
+		Scan(&s.JobID, &s.Steps)
 	if err != nil {
 		return s, fmt.Errorf("read a succeeded job to copy: %w", err)
 	}
@@ -111,48 +112,111 @@ func insertHistory(ctx context.Context, dataDir string, sample historySample, n 
 	startMs := end - span
 	rng := rand.New(rand.NewPCG(7, 11))
 	sampleEvery := max(1, add/10000)
+	var failed []string // every inserted failed job, oldest first
 	const batch = 20000
 
+	// The rows are copies of the sample's own rows, column by column, with
+	// the identity, times and outcome changed: whatever columns the schema
+	// has, the history has them filled as patchbay fills them.
+	jobTpl, err := readRow(ctx, db, "jobs", sample.JobID)
+	if err != nil {
+		return ids, 0, err
+	}
+	evID, ok := jobTpl.get("event_id").(string)
+	if !ok {
+		return ids, 0, fmt.Errorf("sample job %s has no event_id", sample.JobID)
+	}
+	evTpl, err := readRow(ctx, db, "events", evID)
+	if err != nil {
+		return ids, 0, err
+	}
+	// Many rows per INSERT: the per-statement cost of database/sql and the
+	// driver, not SQLite's B-tree work, is what a row-at-a-time load spends
+	// most of its time on.
+	const perStmt = 32
 	insert := func(from, to int) error {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback()
-		evStmt, err := tx.PrepareContext(ctx, `INSERT INTO events (id, recipe_id, created_at, payload) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return err
+		stmts := map[int][2]*sql.Stmt{}
+		prepared := func(n int) ([2]*sql.Stmt, error) {
+			if st, ok := stmts[n]; ok {
+				return st, nil
+			}
+			ev, err := tx.PrepareContext(ctx, evTpl.insertSQL(n))
+			if err != nil {
+				return [2]*sql.Stmt{}, err
+			}
+			job, err := tx.PrepareContext(ctx, jobTpl.insertSQL(n))
+			if err != nil {
+				return [2]*sql.Stmt{}, err
+			}
+			stmts[n] = [2]*sql.Stmt{ev, job}
+			return stmts[n], nil
 		}
-		jobStmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, lease_until, owner,
-			created_at, started_at, finished_at, steps, error) VALUES (?, ?, ?, ?, 1, ?, NULL, NULL, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
+		var evArgs, jobArgs []any
+		pending := 0
+		flush := func() error {
+			if pending == 0 {
+				return nil
+			}
+			st, err := prepared(pending)
+			if err != nil {
+				return err
+			}
+			if _, err := st[0].ExecContext(ctx, evArgs...); err != nil {
+				return fmt.Errorf("insert events: %w", err)
+			}
+			if _, err := st[1].ExecContext(ctx, jobArgs...); err != nil {
+				return fmt.Errorf("insert jobs: %w", err)
+			}
+			evArgs, jobArgs, pending = evArgs[:0], jobArgs[:0], 0
+			return nil
 		}
 		oldJob := []byte(sample.JobID)
+		ev, job := evTpl.clone(), jobTpl.clone()
 		for i := from; i < to; i++ {
 			ms := startMs + int64(i)*step
 			evID, jobID := uuidV7(ms, 0, rng), uuidV7(ms, 1, rng)
 			created := ms*1000 + rng.Int64N(1000)
 			started := created + 1000 + rng.Int64N(4000)
 			finished := started + 2000 + rng.Int64N(8000)
-			status, steps, errMsg := "succeeded", sample.Steps, sql.NullString{}
+			status, steps, errMsg := "succeeded", sample.Steps, any(nil)
 			if rng.IntN(10) == 0 {
-				status, steps, errMsg = "failed", failSteps, sql.NullString{String: failMsg, Valid: true}
-				if i < add/2 {
-					ids.Cursors = append(ids.Cursors, jobID)
-				}
+				status, steps, errMsg = "failed", failSteps, failMsg
+				failed = append(failed, jobID)
 			}
 			// The step's Idempotency-Key names its job: keep it true.
 			steps = bytes.ReplaceAll(steps, oldJob, []byte(jobID))
 			if i%sampleEvery == 0 {
 				ids.Jobs = append(ids.Jobs, jobID)
 			}
-			if _, err := evStmt.ExecContext(ctx, evID, sample.RecipeID, created, sample.Payload); err != nil {
-				return fmt.Errorf("insert event: %w", err)
+			ev.set("id", evID)
+			ev.set("created_at", created)
+			job.set("id", jobID)
+			job.set("event_id", evID)
+			job.set("status", status)
+			job.set("claims", int64(1))
+			job.set("run_at", created)
+			job.set("lease_until", nil)
+			job.set("owner", nil)
+			job.set("created_at", created)
+			job.set("started_at", started)
+			job.set("finished_at", finished)
+			job.set("steps", steps)
+			job.set("error", errMsg)
+			evArgs = append(evArgs, ev.vals...)
+			jobArgs = append(jobArgs, job.vals...)
+			if pending++; pending == perStmt {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
-			if _, err := jobStmt.ExecContext(ctx, jobID, sample.RecipeID, evID, status, created, created, started, finished, steps, errMsg); err != nil {
-				return fmt.Errorf("insert job: %w", err)
-			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		return tx.Commit()
 	}
@@ -161,10 +225,10 @@ func insertHistory(ctx context.Context, dataDir string, sample historySample, n 
 			return ids, 0, err
 		}
 	}
-	// The oldest failed jobs have less than a page after them: a deep
-	// cursor is one with a full page of older failed jobs behind it.
-	if len(ids.Cursors) > 2*jobPage {
-		ids.Cursors = ids.Cursors[jobPage:]
+	// Deep cursors: failed jobs from the older half of the list (it is
+	// newest first), but not the oldest page, which has no full page behind it.
+	if len(failed) > jobPage {
+		ids.Cursors = failed[jobPage:max(jobPage+1, len(failed)/2)]
 	}
 	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
 		return ids, add, fmt.Errorf("back to WAL: %w", err)
@@ -215,11 +279,11 @@ func measureHistory(ctx context.Context, b *bench, ids historyIDs, conns int, wi
 	if len(page.Jobs) != jobPage || page.NextCursor == nil || page.Jobs[0].Status != "failed" {
 		return f, fmt.Errorf("history: the failed-job list answered %d jobs (want %d failed and a next cursor)", len(page.Jobs), jobPage)
 	}
-	if err := api.do(ctx, http.MethodGet, listPath+"&cursor="+url.QueryEscape(ids.Cursors[0]), nil, &page); err != nil {
+	if err := api.do(ctx, http.MethodGet, listPath+"&cursor="+url.QueryEscape(ids.Cursors[len(ids.Cursors)/2]), nil, &page); err != nil {
 		return f, err
 	}
-	if len(page.Jobs) == 0 {
-		return f, fmt.Errorf("history: the deep page answered no jobs")
+	if len(page.Jobs) != jobPage {
+		return f, fmt.Errorf("history: the deep page answered %d jobs, want %d", len(page.Jobs), jobPage)
 	}
 	var doc struct {
 		Steps []json.RawMessage `json:"steps"`
@@ -236,7 +300,7 @@ func measureHistory(ctx context.Context, b *bench, ids historyIDs, conns int, wi
 	run := func(name string, next func(w *Worker) string) (Result, error) {
 		l := Load{Conns: conns, Warmup: b.opts.Warmup, Window: window, Method: http.MethodGet, Header: header,
 			Next: func(w *Worker, dst []byte) (string, []byte) { return next(w), nil }}
-		wait := b.profileWindow(ctx, &l, "cpu-history-"+name)
+		wait := b.profileWindow(ctx, &l, "history-"+name)
 		r, err := l.Run(ctx)
 		if err != nil {
 			return r, err
@@ -254,4 +318,61 @@ func measureHistory(ctx context.Context, b *bench, ids historyIDs, conns int, wi
 	}
 	f.Detail, err = run("detail", func(w *Worker) string { return base + "/api/v1/jobs/" + ids.Jobs[w.Rand.IntN(len(ids.Jobs))] })
 	return f, err
+}
+
+// row is one stored row: its table, column names and values.
+type row struct {
+	table string
+	cols  []string
+	vals  []any
+}
+
+// readRow reads the row of table whose id is id, every column.
+func readRow(ctx context.Context, db *sql.DB, table, id string) (row, error) {
+	r := row{table: table}
+	rows, err := db.QueryContext(ctx, "SELECT * FROM "+table+" WHERE id = ?", id)
+	if err != nil {
+		return r, fmt.Errorf("read %s %s: %w", table, id, err)
+	}
+	defer rows.Close()
+	if r.cols, err = rows.Columns(); err != nil {
+		return r, err
+	}
+	if !rows.Next() {
+		return r, fmt.Errorf("read %s %s: not found", table, id)
+	}
+	r.vals = make([]any, len(r.cols))
+	ptrs := make([]any, len(r.cols))
+	for i := range r.vals {
+		ptrs[i] = &r.vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return r, fmt.Errorf("read %s %s: %w", table, id, err)
+	}
+	return r, rows.Err()
+}
+
+// insertSQL inserts n rows of r's columns.
+func (r row) insertSQL(n int) string {
+	one := "(?" + strings.Repeat(", ?", len(r.cols)-1) + ")"
+	return "INSERT INTO " + r.table + " (" + strings.Join(r.cols, ", ") + ") VALUES " + one + strings.Repeat(", "+one, n-1)
+}
+
+func (r row) clone() row {
+	r.vals = slices.Clone(r.vals)
+	return r
+}
+
+func (r row) get(col string) any {
+	if i := slices.Index(r.cols, col); i >= 0 {
+		return r.vals[i]
+	}
+	return nil
+}
+
+// set changes a column's value; a column the schema does not have is skipped.
+func (r row) set(col string, v any) {
+	if i := slices.Index(r.cols, col); i >= 0 {
+		r.vals[i] = v
+	}
 }

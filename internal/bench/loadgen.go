@@ -47,7 +47,8 @@ type Worker struct {
 
 // Result is what a run measured inside its window.
 type Result struct {
-	OK         int64 // 2xx answers
+	OK         int64 // 2xx answers in the window
+	AllOK      int64 // 2xx answers of the whole run, warm-up included
 	Non2xx     int64
 	Errors     int64 // transport errors
 	FirstError string
@@ -72,9 +73,9 @@ func (r Result) Failed() string {
 }
 
 type workerResult struct {
-	ok, non2xx, errs int64
-	firstErr         string
-	hist             *Histogram
+	ok, allOK, non2xx, errs int64
+	firstErr                string
+	hist                    *Histogram
 }
 
 // Run drives the load and returns what was measured in the window.
@@ -122,6 +123,7 @@ func (l Load) Run(ctx context.Context) (Result, error) {
 	out := Result{Window: l.Window, Latency: NewHistogram()}
 	for _, r := range results {
 		out.OK += r.ok
+		out.AllOK += r.allOK
 		out.Non2xx += r.non2xx
 		out.Errors += r.errs
 		if out.FirstError == "" {
@@ -200,6 +202,9 @@ func (l Load) work(ctx context.Context, id int, method string, begin, start, end
 			answer = answerBuf.Bytes()
 		}
 		t1 := time.Now()
+		if err == nil && status >= 200 && status <= 299 {
+			res.allOK++
+		}
 		if t1.Before(start) || !t1.Before(end) {
 			continue // warm-up, or finished after the window closed
 		}

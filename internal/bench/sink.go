@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
@@ -11,12 +12,11 @@ import (
 	"time"
 )
 
-// Sink is the HTTP server the recipe's step posts to: it counts arrivals
-// and, while recording, measures how long after the webhook was sent each
-// request arrives (from the "sent" field the step copies from the
-// payload), and when each job's request arrived (from the Idempotency-Key
-// header, "<job id>.<step id>"), so that a run can join it with the time
-// its webhook was accepted.
+// Sink is the HTTP server the recipe's step posts to. It counts arrivals
+// and, while tracking, records for each job (named by the Idempotency-Key
+// header, "<job id>.<step id>") when its request arrived and the "sent"
+// time the step copied from the webhook payload; a run joins these with the
+// times its webhooks were answered.
 type Sink struct {
 	URL string
 
@@ -25,9 +25,15 @@ type Sink struct {
 	tracking atomic.Bool
 
 	mu       sync.Mutex
-	sent     *Histogram           // now - sent, while tracking
-	arrivals map[string]time.Time // job id -> arrival, while tracking
-	bad      int64                // bodies without a readable "sent", while tracking
+	arrivals map[string]Arrival // job id -> arrival, while tracking
+	bad      int64              // bodies without a readable "sent", while tracking
+}
+
+// Arrival is when a job's request reached the sink, and when its webhook
+// was sent (Unix nanoseconds, from the body; 0 if unreadable).
+type Arrival struct {
+	At   time.Time
+	Sent int64
 }
 
 // StartSink listens on a free loopback port.
@@ -36,7 +42,7 @@ func StartSink() (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{URL: "http://" + ln.Addr().String(), sent: NewHistogram(), arrivals: map[string]time.Time{}}
+	s := &Sink{URL: "http://" + ln.Addr().String(), arrivals: map[string]Arrival{}}
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil
@@ -56,13 +62,11 @@ func (s *Sink) serve(w http.ResponseWriter, r *http.Request) {
 		sent, ok := sentField(buf.Bytes())
 		job, _, _ := strings.Cut(r.Header.Get("Idempotency-Key"), ".")
 		s.mu.Lock()
-		if ok {
-			s.sent.Record(now.Sub(time.Unix(0, sent)))
-		} else {
+		if !ok {
 			s.bad++
 		}
 		if job != "" {
-			s.arrivals[job] = now
+			s.arrivals[job] = Arrival{At: now, Sent: sent}
 		}
 		s.mu.Unlock()
 	}
@@ -97,31 +101,24 @@ func sentField(b []byte) (int64, bool) {
 // Count is the number of requests received so far.
 func (s *Sink) Count() int64 { return s.count.Load() }
 
-// Track starts (true) or stops recording latencies and arrivals; starting
-// forgets what an earlier tracking recorded.
+// Track starts (true) or stops recording arrivals; starting forgets what
+// an earlier tracking recorded.
 func (s *Sink) Track(on bool) {
 	if on {
 		s.mu.Lock()
-		s.sent = NewHistogram()
-		s.arrivals = map[string]time.Time{}
+		s.arrivals = map[string]Arrival{}
 		s.bad = 0
 		s.mu.Unlock()
 	}
 	s.tracking.Store(on)
 }
 
-// Tracked returns the sent-to-sink histogram, a copy of the arrivals, and
-// the count of bodies whose "sent" could not be read.
-func (s *Sink) Tracked() (*Histogram, map[string]time.Time, int64) {
+// Tracked returns a copy of the arrivals and the count of bodies whose
+// "sent" could not be read.
+func (s *Sink) Tracked() (map[string]Arrival, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h := NewHistogram()
-	h.Merge(s.sent)
-	arr := make(map[string]time.Time, len(s.arrivals))
-	for k, v := range s.arrivals {
-		arr[k] = v
-	}
-	return h, arr, s.bad
+	return maps.Clone(s.arrivals), s.bad
 }
 
 // Close stops the server.

@@ -50,8 +50,13 @@ func collectSysInfo(bin string) SysInfo {
 		si.Commit = rev
 	}
 	if si.Commit == "" {
+		// Builds with -buildvcs=false carry no commit: ask git about this
+		// tree, which is what a default run built from.
 		if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 			si.Commit = strings.TrimSpace(string(out))
+			if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(strings.TrimSpace(string(st))) > 0 {
+				si.Commit += "-dirty"
+			}
 		} else {
 			si.Commit = "unknown"
 		}
