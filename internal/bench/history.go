@@ -200,7 +200,6 @@ func insertHistory(ctx context.Context, dataDir string, sample historySample, n 
 			job.set("status", status)
 			job.set("claims", int64(1))
 			job.set("run_at", created)
-			job.set("lease_until", nil)
 			job.set("owner", nil)
 			job.set("created_at", created)
 			job.set("started_at", started)

@@ -39,20 +39,27 @@ func (s *Store) EventPayload(ctx context.Context, eventID string) ([]byte, error
 	return b, err
 }
 
-// Jobs lists a recipe's jobs newest first, from p.Before on.
+// Jobs lists a recipe's jobs newest first, from p.Before on. Without a
+// status filter it merges the newest page of each status, each an index
+// range of (recipe_id, status, id).
 func (s *Store) Jobs(ctx context.Context, p store.ListJobsParams) ([]store.JobSummary, error) {
-	q := `SELECT id, recipe_id, status, created_at, finished_at, error FROM jobs WHERE recipe_id = ?`
-	args := []any{p.RecipeID}
+	before := p.Before
+	if before == "" {
+		before = "~" // sorts after every UUID
+	}
+	const columns = `id, recipe_id, status, created_at, finished_at, error`
+	var q string
+	args := []any{p.RecipeID, before, p.Limit}
 	if p.Status != "" {
-		q += ` AND status = ?`
+		q = `SELECT ` + columns + ` FROM jobs WHERE recipe_id = ?1 AND status = ?4 AND id < ?2 ORDER BY id DESC LIMIT ?3`
 		args = append(args, p.Status)
+	} else {
+		arm := func(status string) string {
+			return `SELECT * FROM (SELECT ` + columns + ` FROM jobs WHERE recipe_id = ?1 AND status = '` + status + `' AND id < ?2 ORDER BY id DESC LIMIT ?3)`
+		}
+		q = `SELECT * FROM (` + arm("pending") + ` UNION ALL ` + arm("running") + ` UNION ALL ` + arm("succeeded") + ` UNION ALL ` + arm("failed") +
+			`) ORDER BY id DESC LIMIT ?3`
 	}
-	if p.Before != "" {
-		q += ` AND id < ?`
-		args = append(args, p.Before)
-	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, p.Limit)
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)

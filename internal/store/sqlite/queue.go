@@ -36,9 +36,9 @@ func (s *Store) Enqueue(ctx context.Context, jobs ...queue.NewJob) ([]queue.Enqu
 				}
 			}
 			if j.Owner != "" {
-				_, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, lease_until, owner, created_at, started_at)
-					VALUES (?, ?, ?, 'running', 1, ?, ?, ?, ?, ?)`,
-					out[i].JobID, j.RecipeID, out[i].EventID, now, now+j.Lease.Microseconds(), j.Owner, now, now)
+				_, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, owner, created_at, started_at)
+					VALUES (?, ?, ?, 'running', 1, ?, ?, ?, ?)`,
+					out[i].JobID, j.RecipeID, out[i].EventID, now+j.Lease.Microseconds(), j.Owner, now, now)
 				if err != nil {
 					return err
 				}
@@ -54,24 +54,27 @@ func (s *Store) Enqueue(ctx context.Context, jobs ...queue.NewJob) ([]queue.Enqu
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
-	s.signal()
+	// Jobs enqueued claimed are already with their runner: waking the
+	// claim loop for them would only cost it two empty writes.
+	for _, j := range jobs {
+		if j.Owner == "" {
+			s.signal()
+			break
+		}
+	}
 	return out, nil
 }
 
-// Claim leases up to max runnable jobs to owner. Jobs whose lease ran out
-// (their worker died) are first made runnable again.
+// Claim leases up to max due jobs to owner: pending jobs whose time has
+// come, and running jobs whose lease ran out (their worker died).
 func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]queue.Claimed, error) {
 	var out []queue.Claimed
 	now := s.now()
 	err := s.writer.do(func(t *txn) error {
 		out = out[:0]
-		if _, err := t.exec(ctx, `UPDATE jobs SET status = 'pending', owner = NULL, lease_until = NULL, run_at = ?1
-			WHERE status = 'running' AND lease_until < ?1`, micros(now)); err != nil {
-			return err
-		}
-		rows, err := t.query(ctx, `UPDATE jobs SET status = 'running', owner = ?1, lease_until = ?2, claims = claims + 1,
+		rows, err := t.query(ctx, `UPDATE jobs SET status = 'running', owner = ?1, run_at = ?2, claims = claims + 1,
 				started_at = COALESCE(started_at, ?3)
-			WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= ?3 ORDER BY run_at LIMIT ?4)
+			WHERE id IN (SELECT id FROM jobs WHERE status IN ('pending', 'running') AND run_at <= ?3 ORDER BY run_at LIMIT ?4)
 			RETURNING id, recipe_id, event_id, claims, steps`,
 			owner, micros(now.Add(lease)), micros(now), max)
 		if err != nil {
@@ -104,7 +107,7 @@ func (s *Store) Extend(ctx context.Context, owner string, ids []string, lease ti
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	q := `UPDATE jobs SET lease_until = ? WHERE owner = ? AND status = 'running' AND id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
+	q := `UPDATE jobs SET run_at = ? WHERE owner = ? AND status = 'running' AND id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
 	return s.writer.do(func(t *txn) error {
 		// Not cached: the id count varies from call to call.
 		_, err := t.execOnce(ctx, q, args...)
@@ -118,13 +121,13 @@ func (s *Store) Complete(ctx context.Context, owner, id, status string, steps []
 		return fmt.Errorf("complete job: status %q is not final", status)
 	}
 	now := micros(s.now())
-	return s.updateHeld(ctx, `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL, lease_until = NULL
+	return s.updateHeld(ctx, `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL
 		WHERE id = ? AND owner = ? AND status = 'running'`, status, steps, nullString(errMsg), now, id, owner)
 }
 
 // RetryAt saves progress and makes the job runnable at at.
 func (s *Store) RetryAt(ctx context.Context, owner, id string, at time.Time, steps []byte) error {
-	err := s.updateHeld(ctx, `UPDATE jobs SET status = 'pending', steps = ?, run_at = ?, owner = NULL, lease_until = NULL
+	err := s.updateHeld(ctx, `UPDATE jobs SET status = 'pending', steps = ?, run_at = ?, owner = NULL
 		WHERE id = ? AND owner = ? AND status = 'running'`, steps, micros(at), id, owner)
 	if err == nil {
 		s.signal()
