@@ -78,7 +78,7 @@ func (r *Runner) startJob(c queue.Claimed) bool {
 	r.inflight[c.JobID] = true
 	r.mu.Unlock()
 	r.wg.Add(1)
-	go r.run(c)
+	r.work <- c
 	return true
 }
 

@@ -48,7 +48,8 @@ type Runner struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	inflight map[string]bool
-	slots    chan struct{}
+	slots    chan struct{}      // one per worker: taken before a job is handed over
+	work     chan queue.Claimed // to the long-lived worker goroutines
 	waiters  waiters
 
 	local        chan queue.Claimed // jobs enqueued claimed by this process
@@ -70,6 +71,17 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.drained = make(chan struct{})
 	r.inflight = map[string]bool{}
 	r.slots = make(chan struct{}, r.Workers)
+	r.work = make(chan queue.Claimed)
+	// Long-lived workers rather than a goroutine per job: a job's stack
+	// grows to a few kilobytes, and growing a fresh one for every job
+	// showed up in profiles.
+	for i := 0; i < r.Workers; i++ {
+		go func() {
+			for c := range r.work {
+				r.run(c)
+			}
+		}()
+	}
 	r.runCtx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	r.waiters.init()
 	r.local = make(chan queue.Claimed, localFactor*r.Workers)
@@ -100,6 +112,7 @@ func (r *Runner) Stop() {
 		<-finished
 	}
 	r.cancel()
+	close(r.work)
 	close(r.drained)
 }
 

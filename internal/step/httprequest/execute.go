@@ -120,14 +120,19 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 // even when rendering fails part-way (then it holds what was rendered).
 func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *connection.Live, idempotencyKey string) (*http.Request, *Input, error) {
 	in := &Input{Method: r.Step.Method, Headers: map[string]string{}}
-	rawURL, err := r.url.RenderString(env)
-	if err != nil {
-		return nil, in, fmt.Errorf("url: %w", err)
-	}
-	u, err := resolveURL(rawURL, conn)
-	if err != nil {
-		in.URL = rawURL
-		return nil, in, fmt.Errorf("url: %w", err)
+	var u *url.URL
+	if r.staticURL != nil {
+		c := *r.staticURL
+		u = &c
+	} else {
+		rawURL, err := r.url.RenderString(env)
+		if err != nil {
+			return nil, in, fmt.Errorf("url: %w", err)
+		}
+		if u, err = resolveURL(rawURL, conn); err != nil {
+			in.URL = rawURL
+			return nil, in, fmt.Errorf("url: %w", err)
+		}
 	}
 	if len(r.query) > 0 {
 		q := u.Query()

@@ -7,6 +7,7 @@ package httprequest
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ type Request struct {
 	MaxAttempts int
 
 	url       *pill.Template
+	staticURL *url.URL // the URL parsed once, when it holds no pills and is absolute
 	query     []field
 	headers   []field
 	bodyValue *pill.Value    // json and form bodies, and xml given as a tree
@@ -45,6 +47,11 @@ func Compile(s recipe.Step) (*Request, error) {
 	var err error
 	if r.url, err = pill.Compile(s.URL); err != nil {
 		return nil, fmt.Errorf("url: %w", err)
+	}
+	if r.url.Static() {
+		if u, err := url.Parse(strings.TrimSpace(s.URL)); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			r.staticURL = u
+		}
 	}
 	if r.query, err = compileFields("query", s.Query); err != nil {
 		return nil, err
