@@ -70,7 +70,9 @@ CREATE TABLE jobs (
 ) WITHOUT ROWID;
 -- History: newest first per recipe and status. A list of every status
 -- merges the four ranges (see Jobs), which spares one more index written
--- with every job.
-CREATE INDEX jobs_recipe_status ON jobs(recipe_id, status, id);
+-- with every job. The index also holds every column a list shows, so a
+-- page of a long history is read from the index alone, not from job rows
+-- that carry each step's request and response.
+CREATE INDEX jobs_recipe_status ON jobs(recipe_id, status, id, created_at, finished_at, error);
 -- Queue: one index serves both runnable jobs and expired leases.
 CREATE INDEX jobs_queue ON jobs(run_at) WHERE status IN ('pending', 'running');
