@@ -22,28 +22,14 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection) error 
 
 // UpdateConnection replaces the document and secrets of c.ID.
 func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error {
-	var n int64
-	err := s.writer.do(func(t *txn) error {
-		res, err := t.exec(ctx, `UPDATE connections SET name = ?, doc = ?, secrets = ?, updated_at = ? WHERE id = ?`,
-			c.Name, c.Doc, c.Secrets, micros(c.UpdatedAt), c.ID)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err := mapConstraint(err, "connection"); err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	err := s.execOne(ctx, store.ErrNotFound, `UPDATE connections SET name = ?, doc = ?, secrets = ?, updated_at = ? WHERE id = ?`,
+		c.Name, c.Doc, c.Secrets, micros(c.UpdatedAt), c.ID)
+	return mapConstraint(err, "connection")
 }
 
 // DeleteConnection removes a connection.
 func (s *Store) DeleteConnection(ctx context.Context, id string) error {
-	return s.deleteByID(ctx, `DELETE FROM connections WHERE id = ?`, id)
+	return s.execOne(ctx, store.ErrNotFound, `DELETE FROM connections WHERE id = ?`, id)
 }
 
 // Connection finds a connection by id, then by name.
@@ -85,25 +71,6 @@ func scanConnection(r scanner) (store.Connection, error) {
 	}
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return c, nil
-}
-
-func (s *Store) deleteByID(ctx context.Context, query, id string) error {
-	var n int64
-	err := s.writer.do(func(t *txn) error {
-		res, err := t.exec(ctx, query, id)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }
 
 // mapConstraint turns a UNIQUE violation into store.ErrConflict.

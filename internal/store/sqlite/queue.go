@@ -137,22 +137,7 @@ func (s *Store) RetryAt(ctx context.Context, owner, id string, at time.Time, ste
 
 // updateHeld runs an update that applies only while owner holds the job.
 func (s *Store) updateHeld(ctx context.Context, query string, args ...any) error {
-	var n int64
-	err := s.writer.do(func(t *txn) error {
-		res, err := t.exec(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return queue.ErrLeaseLost
-	}
-	return nil
+	return s.execOne(ctx, queue.ErrLeaseLost, query, args...)
 }
 
 // Ready is signalled when this process made work runnable.

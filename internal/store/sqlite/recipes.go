@@ -24,23 +24,9 @@ func (s *Store) CreateRecipe(ctx context.Context, r store.Recipe) error {
 
 // UpdateRecipe replaces r's document and bumps its version.
 func (s *Store) UpdateRecipe(ctx context.Context, r store.Recipe) error {
-	var n int64
-	err := s.writer.do(func(t *txn) error {
-		res, err := t.exec(ctx, `UPDATE recipes SET name = ?, trigger_type = ?, event = ?, doc = ?, secrets = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-			r.Name, r.TriggerType, nullString(r.Event), r.Doc, r.Secrets, micros(r.UpdatedAt), r.ID)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err := mapConstraint(err, "webhook event "+r.Event); err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	err := s.execOne(ctx, store.ErrNotFound, `UPDATE recipes SET name = ?, trigger_type = ?, event = ?, doc = ?, secrets = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+		r.Name, r.TriggerType, nullString(r.Event), r.Doc, r.Secrets, micros(r.UpdatedAt), r.ID)
+	return mapConstraint(err, "webhook event "+r.Event)
 }
 
 // SetRecipeState starts or stops a recipe.
@@ -54,23 +40,7 @@ func (s *Store) SetRecipeCapture(ctx context.Context, id string, on bool) error 
 }
 
 func (s *Store) updateRecipeColumn(ctx context.Context, query string, value any, id string) error {
-	var n int64
-	now := micros(s.now())
-	err := s.writer.do(func(t *txn) error {
-		res, err := t.exec(ctx, query, value, now, id)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return s.execOne(ctx, store.ErrNotFound, query, value, micros(s.now()), id)
 }
 
 // CaptureExample stores doc and disarms capture if capture is still armed.

@@ -306,3 +306,25 @@ func (w *writer) run(ops []*writeOp) error {
 	}
 	return nil
 }
+
+// execOne runs one statement through the writer and returns none when it
+// touched no row (the row is missing, or no longer in the state the
+// statement requires).
+func (s *Store) execOne(ctx context.Context, none error, query string, args ...any) error {
+	var n int64
+	err := s.writer.do(func(t *txn) error {
+		res, err := t.exec(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
+}
