@@ -214,6 +214,10 @@ type testResult struct {
 	Status     int     `json:"status"`
 	Error      *string `json:"error"`
 	DurationMS int64   `json:"duration_ms"`
+	// Stage is where the test failed (dns, connect, tls, http, auth, or
+	// request when the test request itself is invalid); omitted on success.
+	Stage     string `json:"stage,omitempty"`
+	Diagnosis string `json:"diagnosis,omitempty"`
 }
 
 // testConnection runs the connection's test request with its auth.
@@ -243,6 +247,7 @@ func (a *API) testConnection(w http.ResponseWriter, r *http.Request) error {
 	if out.Err != nil {
 		msg := out.Err.Error()
 		res.Error = &msg
+		res.Stage, res.Diagnosis = httprequest.Diagnose(out)
 	}
 	httpx.JSON(w, http.StatusOK, res)
 	return nil

@@ -46,10 +46,11 @@ func (l *Live) Apply(req *http.Request) {
 
 // MaskHeaders returns a copy of h safe to record: the auth headers this
 // connection set read "****" (Authorization keeps its scheme, so that
-// "Basic ****" still tells the reader which auth was used).
+// "Basic ****" or "Digest ****" still tells the reader which auth was used;
+// a Digest answer's parameters, response hash included, are all dropped).
 func (l *Live) MaskHeaders(h http.Header) http.Header {
 	out := h.Clone()
-	if v := out.Get("Authorization"); v != "" && (l.Doc.Auth.Username != "" || l.Secrets.Token != "") {
+	if v := out.Get("Authorization"); v != "" && (l.Doc.Auth.Username != "" || l.Secrets.Token != "" || l.Doc.Auth.Type == AuthDigest) {
 		scheme, _, _ := strings.Cut(v, " ")
 		out.Set("Authorization", scheme+" "+Masked)
 	}

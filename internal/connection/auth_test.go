@@ -424,13 +424,14 @@ func TestValidate(t *testing.T) {
 		{"header", func(d *Document) { d.Auth = Auth{Type: AuthHeader, Headers: map[string]string{"X-Api-Key": "k"}} }, nil},
 		{"query", func(d *Document) { d.Auth = Auth{Type: AuthQuery, Params: map[string]string{"api_key": "k"}} }, nil},
 		{"custom with params only", func(d *Document) { d.Auth = Auth{Type: AuthCustom, Params: map[string]string{"api_key": "k"}} }, nil},
+		{"digest", func(d *Document) { d.Auth = Auth{Type: AuthDigest, Username: "u", Password: "p"} }, nil},
 		{"http base_url", func(d *Document) { d.BaseURL = "http://localhost:8080/api" }, nil},
 		{
 			"unknown auth type",
 			func(d *Document) { d.Auth.Type = "oauth1" },
-			[]Problem{{"auth.type", `unknown auth type "oauth1" (want none, basic, header, query, custom or bearer)`}},
+			[]Problem{{"auth.type", `unknown auth type "oauth1" (want none, basic, header, query, custom, bearer or digest)`}},
 		},
-		{"digest not available yet", func(d *Document) { d.Auth.Type = AuthDigest }, []Problem{{"auth.type", "digest auth is not available yet"}}},
+		{"digest needs a username", func(d *Document) { d.Auth = Auth{Type: AuthDigest, Password: "pw"} }, []Problem{{"auth.username", "is required for digest auth"}}},
 		{
 			"relative base_url",
 			func(d *Document) { d.BaseURL = "/rest/api/2" },

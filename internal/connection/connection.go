@@ -133,9 +133,11 @@ func (d *Document) Validate() []Problem {
 			add("auth.token", "is required for bearer auth")
 		}
 	case AuthDigest:
-		add("auth.type", "digest auth is not available yet")
+		if a.Username == "" {
+			add("auth.username", "is required for digest auth")
+		}
 	default:
-		add("auth.type", "unknown auth type %q (want none, basic, header, query, custom or bearer)", a.Type)
+		add("auth.type", "unknown auth type %q (want none, basic, header, query, custom, bearer or digest)", a.Type)
 	}
 	for k := range a.Headers {
 		if k == "" || strings.ContainsAny(k, " :\r\n") {

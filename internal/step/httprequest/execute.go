@@ -80,6 +80,10 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
 	resp, err := e.Client.Do(req.WithContext(ctx))
+	var digestErr error
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && conn != nil && conn.Doc.Auth.Type == connection.AuthDigest {
+		resp, err, digestErr = e.answerDigest(ctx, req, resp, conn, recorded)
+	}
 	if err != nil {
 		return Outcome{Input: recorded, Err: describeTransportError(err, r.Timeout, redact), Retryable: transportRetryable(err)}
 	}
@@ -113,7 +117,36 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	case parseErr != nil:
 		o.Err = fmt.Errorf("response is not %s: %v", r.Step.ResponseType, parseErr)
 	}
+	if digestErr != nil && o.Err != nil {
+		o.Err = fmt.Errorf("%v (digest auth: %v)", o.Err, digestErr)
+	}
 	return o
+}
+
+// answerDigest answers a 401's Digest challenge and resends the request
+// once, its body rebuilt by GetBody. The recorded headers become those of
+// the resent request (Authorization: Digest ****). When the challenge
+// cannot be answered it returns the 401 as it is, with the reason.
+func (e *Executor) answerDigest(ctx context.Context, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input) (*http.Response, error, error) {
+	authz, err := conn.DigestAuthorization(req.Method, req.URL.RequestURI(), resp.Header.Values("WWW-Authenticate"))
+	if err != nil {
+		return resp, nil, err
+	}
+	retry := req.Clone(ctx)
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return resp, nil, err
+		}
+		retry.Body = body
+	}
+	// Drain the challenge's body so its connection can carry the retry.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	retry.Header.Set("Authorization", authz)
+	recorded.Headers = flatten(conn.MaskHeaders(retry.Header), nil)
+	resp, err = e.Client.Do(retry)
+	return resp, err, nil
 }
 
 // build renders the request. The returned Input is what will be recorded
@@ -178,9 +211,11 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 	}
 	if conn != nil {
 		conn.Apply(req)
-		in.URL = conn.MaskURL(req.URL)
-		in.Headers = flatten(conn.MaskHeaders(req.Header), nil)
 		redact := redactorFor(conn)
+		// A secret may also sit in the URL's path (httpbin's /digest-auth
+		// takes the password there): mask it wherever it appears.
+		in.URL = redact.String(conn.MaskURL(req.URL))
+		in.Headers = flatten(conn.MaskHeaders(req.Header), nil)
 		in.Body = redact.Tree(in.Body)
 	} else {
 		in.Headers = flatten(req.Header, nil)
@@ -288,19 +323,31 @@ func transportRetryable(err error) bool {
 	return !httpx.IsForbidden(err) && !errors.Is(err, context.Canceled)
 }
 
+// TransportError is a request that got no response. Its text is
+// redacted; it unwraps to the cause (never record the cause's own text: it
+// may hold a secret) so callers can tell DNS, dial and TLS failures apart.
+type TransportError struct {
+	msg   string
+	cause error
+}
+
+func (e *TransportError) Error() string { return e.msg }
+func (e *TransportError) Unwrap() error { return e.cause }
+
 func describeTransportError(err error, timeout time.Duration, redact *connection.Redactor) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("timed out after %s", timeout)
-	}
+	cause := err
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = ue.Err
+		cause = ue.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &TransportError{fmt.Sprintf("timed out after %s", timeout), cause}
 	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("timed out after %s", timeout)
+	if errors.As(cause, &ne) && ne.Timeout() {
+		return &TransportError{fmt.Sprintf("timed out after %s", timeout), cause}
 	}
-	return errors.New(redact.String(err.Error()))
+	return &TransportError{redact.String(cause.Error()), cause}
 }
 
 // parseRetryAfter reads seconds or an HTTP date; at most a day.
