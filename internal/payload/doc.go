@@ -10,10 +10,10 @@
 //
 // # Hostile input
 //
-// Every parser takes Limits (nesting depth and total keys) and reports
-// problems as *SyntaxError or *LimitError, both carrying a line and column
-// suitable for a 400 answer. JSON must be one value, valid UTF-8, with no
-// trailing data. XML is decoded strictly with no DTD support: a document
+// Every parser takes Limits (nesting depth, total keys and, for JSON, the
+// digits of any one number) and reports problems as *SyntaxError or
+// *LimitError, both carrying a line and column suitable for a 400 answer.
+// JSON must be one value, valid UTF-8, with no trailing data. XML is decoded strictly with no DTD support: a document
 // containing <!DOCTYPE (or any other <! directive) is rejected, which
 // refuses XXE and entity-expansion ("billion laughs") attacks outright;
 // only the predefined entities and character references are understood.

@@ -45,11 +45,13 @@ func checkJSON(b []byte, lim Limits) error {
 	return nil
 }
 
-// scanJSONLimits counts nesting and object members without parsing. Outside
-// strings, '[' and '{' open a level and each ':' introduces one member;
-// strings are skipped with IndexByte, so escaped quotes (an odd run of
-// backslashes) are the only per-byte work inside them. Malformed input may
-// be miscounted, but then json.Valid rejects it anyway.
+// scanJSONLimits counts nesting, object members and number digits without
+// parsing. Outside strings, '[' and '{' open a level, each ':' introduces
+// one member, and a digit or '-' starts a number whose run of number bytes
+// is walked once, counting digits; strings are skipped with IndexByte, so
+// escaped quotes (an odd run of backslashes) are the only per-byte work
+// inside them. Malformed input may be miscounted, but then json.Valid
+// rejects it anyway.
 func scanJSONLimits(b []byte, lim Limits) error {
 	depth, keys, lastString := 0, 0, 0
 	for i := 0; i < len(b); i++ {
@@ -73,6 +75,17 @@ func scanJSONLimits(b []byte, lim Limits) error {
 				// Point at the key, not its colon.
 				return limitErr(JSON, b, int64(lastString), keysMsg(lim))
 			}
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			start, digits := i, 0
+			for ; i < len(b) && isNumberByte(b[i]); i++ {
+				if b[i] >= '0' && b[i] <= '9' {
+					digits++
+				}
+			}
+			if digits > lim.MaxNumberDigits {
+				return limitErr(JSON, b, int64(start), numberMsg(lim))
+			}
+			i-- // the loop's i++ moves to the byte after the number
 		}
 	}
 	return nil

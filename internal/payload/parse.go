@@ -23,18 +23,26 @@ type Limits struct {
 	// MaxKeys caps the total number of object members in a document:
 	// JSON members, XML elements plus attributes, form pairs.
 	MaxKeys int
+	// MaxNumberDigits caps the digits (mantissa and exponent together) of
+	// any one JSON number, so a huge literal cannot cost unbounded work
+	// later in strconv or big-number code.
+	MaxNumberDigits int
 }
 
 // Default limit values; see DefaultLimits.
 const (
 	defaultMaxDepth = 64
 	defaultMaxKeys  = 100000
+	// defaultMaxNumberDigits allows any int64/uint64/float64 literal with
+	// room to spare (float64 needs at most 17 significant digits, 767 only
+	// for exact subnormal spellings, which no webhook sends).
+	defaultMaxNumberDigits = 100
 )
 
 // DefaultLimits returns the limits used when none are configured:
-// depth 64 and 100000 keys.
+// depth 64, 100000 keys and 100-digit numbers.
 func DefaultLimits() Limits {
-	return Limits{MaxDepth: defaultMaxDepth, MaxKeys: defaultMaxKeys}
+	return Limits{MaxDepth: defaultMaxDepth, MaxKeys: defaultMaxKeys, MaxNumberDigits: defaultMaxNumberDigits}
 }
 
 // norm fills zero fields with defaults so parsers never see a limit that
@@ -46,6 +54,9 @@ func (l Limits) norm() Limits {
 	if l.MaxKeys <= 0 {
 		l.MaxKeys = defaultMaxKeys
 	}
+	if l.MaxNumberDigits <= 0 {
+		l.MaxNumberDigits = defaultMaxNumberDigits
+	}
 	return l
 }
 
@@ -56,6 +67,10 @@ func depthMsg(l Limits) string {
 
 func keysMsg(l Limits) string {
 	return "more than " + strconv.Itoa(l.MaxKeys) + " keys"
+}
+
+func numberMsg(l Limits) string {
+	return "number longer than " + strconv.Itoa(l.MaxNumberDigits) + " digits"
 }
 
 // Parse decodes a body of the given format into a data tree. Raw returns
