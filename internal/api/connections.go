@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 	"time"
@@ -21,6 +23,10 @@ type connectionView struct {
 	connection.Document
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Warnings name risky settings (tls.insecure_skip_verify).
+	Warnings []string `json:"warnings,omitempty"`
+	// TestResult is set when a save ran the connection's test request.
+	TestResult *testResult `json:"test_result,omitempty"`
 }
 
 func connView(sc store.Connection) (connectionView, error) {
@@ -29,7 +35,7 @@ func connView(sc store.Connection) (connectionView, error) {
 		return connectionView{}, err
 	}
 	d.ID = sc.ID
-	return connectionView{Document: d, CreatedAt: sc.CreatedAt, UpdatedAt: sc.UpdatedAt}, nil
+	return connectionView{Document: d, CreatedAt: sc.CreatedAt, UpdatedAt: sc.UpdatedAt, Warnings: d.Warnings()}, nil
 }
 
 func (a *API) parseConnection(r *http.Request) (connection.Document, error) {
@@ -81,7 +87,7 @@ func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
 		return nameConflict(err, d.Name)
 	}
 	a.Catalog.Invalidate()
-	return a.respondConnection(w, r, sc.ID, http.StatusCreated)
+	return a.respondSavedConnection(w, r, sc.ID, http.StatusCreated)
 }
 
 func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +115,7 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 		return nameConflict(err, d.Name)
 	}
 	a.Catalog.Invalidate()
-	return a.respondConnection(w, r, old.ID, http.StatusOK)
+	return a.respondSavedConnection(w, r, old.ID, http.StatusOK)
 }
 
 func nameConflict(err error, name string) error {
@@ -127,6 +133,36 @@ func (a *API) respondConnection(w http.ResponseWriter, r *http.Request, id strin
 	v, err := connView(sc)
 	if err != nil {
 		return err
+	}
+	httpx.JSON(w, status, v)
+	return nil
+}
+
+// respondSavedConnection answers a create or update: the stored document
+// and, when the connection has a test request (and is not OAuth2, whose
+// test needs a user's grant first), the result of running it. The
+// connection stays saved whatever the test says: the result tells the
+// user why it failed.
+func (a *API) respondSavedConnection(w http.ResponseWriter, r *http.Request, id string, status int) error {
+	sc, err := a.Store.Connection(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	v, err := connView(sc)
+	if err != nil {
+		return err
+	}
+	if v.Test != nil && v.Type != connection.TypeHTTPOAuth2 {
+		live, err := catalog.OpenConnection(a.Box, sc)
+		if err != nil {
+			return err
+		}
+		res, err := a.runConnectionTest(r.Context(), live)
+		if err != nil {
+			msg := err.Error()
+			res = testResult{OK: false, Error: &msg, Stage: httprequest.StageRequest, Diagnosis: "the test request is not valid: " + msg}
+		}
+		v.TestResult = &res
 	}
 	httpx.JSON(w, status, v)
 	return nil
@@ -233,13 +269,27 @@ func (a *API) testConnection(w http.ResponseWriter, r *http.Request) error {
 	if live.Doc.Test == nil {
 		return httpx.Unprocessable("no_test_request", "test: this connection has no test request", nil)
 	}
+	res, err := a.runConnectionTest(r.Context(), live)
+	if err != nil {
+		return httpx.Unprocessable("invalid_test_request", err.Error(), nil)
+	}
+	httpx.JSON(w, http.StatusOK, res)
+	return nil
+}
+
+// runConnectionTest sends live's test request with its auth; it is the one
+// path behind POST /connections/{id}/test and the test run on save. The
+// error is only for a test request that does not compile.
+func (a *API) runConnectionTest(ctx context.Context, live *connection.Live) (testResult, error) {
 	req, err := httprequest.Compile(recipe.Step{ID: "test", Action: recipe.ActionHTTPRequest, Method: live.Doc.Test.Method,
 		URL: live.Doc.Test.URL, BodyType: "none", ResponseType: "raw"})
 	if err != nil {
-		return httpx.Unprocessable("invalid_test_request", "test.url: "+err.Error(), nil)
+		return testResult{}, errors.New("test.url: " + err.Error())
 	}
 	start := time.Now()
-	out := a.Executor.Do(r.Context(), req, pill.Env{}, live, "")
+	out := a.Executor.Do(ctx, req, pill.Env{}, live, "")
+	// live was opened for this test alone: drop its own client's connections.
+	live.CloseIdleConnections()
 	res := testResult{OK: out.Err == nil, DurationMS: time.Since(start).Milliseconds()}
 	if out.Output != nil {
 		res.Status = out.Output.Status
@@ -249,6 +299,5 @@ func (a *API) testConnection(w http.ResponseWriter, r *http.Request) error {
 		res.Error = &msg
 		res.Stage, res.Diagnosis = httprequest.Diagnose(out)
 	}
-	httpx.JSON(w, http.StatusOK, res)
-	return nil
+	return res, nil
 }

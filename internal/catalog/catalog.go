@@ -4,6 +4,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,9 @@ type snapshot struct {
 	byID        map[string]*Recipe
 	byEvent     map[string]*Recipe
 	connections map[string]*connection.Live // by id and by name
+	// stored is each connection as read, by id: a Live (and the HTTP client
+	// built for its TLS options) is kept across reloads until it changes.
+	stored map[string]store.Connection
 }
 
 // Catalog caches a snapshot of every recipe and connection. Writes made
@@ -47,7 +51,8 @@ type Catalog struct {
 	now   func() time.Time
 
 	snap   atomic.Pointer[snapshot]
-	mu     sync.Mutex // one reload at a time
+	prev   atomic.Pointer[snapshot] // the last snapshot loaded; Invalidate keeps it for reuse
+	mu     sync.Mutex               // one reload at a time
 	failed atomic.Pointer[error]
 }
 
@@ -129,18 +134,40 @@ func (c *Catalog) current(ctx context.Context) (*snapshot, error) {
 }
 
 func (c *Catalog) load(ctx context.Context) (*snapshot, error) {
-	s := &snapshot{at: c.now(), byID: map[string]*Recipe{}, byEvent: map[string]*Recipe{}, connections: map[string]*connection.Live{}}
+	s := &snapshot{at: c.now(), byID: map[string]*Recipe{}, byEvent: map[string]*Recipe{}, connections: map[string]*connection.Live{},
+		stored: map[string]store.Connection{}}
 	conns, err := c.store.Connections(ctx)
 	if err != nil {
 		return nil, err
 	}
+	prev := c.prev.Load()
+	var replaced []*connection.Live
 	for _, sc := range conns {
-		l, err := OpenConnection(c.box, sc)
-		if err != nil {
-			return nil, err
+		var l *connection.Live
+		if prev != nil {
+			if old, ok := prev.stored[sc.ID]; ok {
+				if sameConnection(old, sc) {
+					l = prev.connections[sc.ID]
+				} else {
+					replaced = append(replaced, prev.connections[sc.ID])
+				}
+			}
+		}
+		if l == nil {
+			if l, err = OpenConnection(c.box, sc); err != nil {
+				return nil, err
+			}
 		}
 		s.connections[sc.ID] = l
 		s.connections[sc.Name] = l
+		s.stored[sc.ID] = sc
+	}
+	if prev != nil {
+		for id := range prev.stored {
+			if _, ok := s.stored[id]; !ok {
+				replaced = append(replaced, prev.connections[id])
+			}
+		}
 	}
 	recipes, err := c.store.Recipes(ctx)
 	if err != nil {
@@ -158,7 +185,20 @@ func (c *Catalog) load(ctx context.Context) (*snapshot, error) {
 			s.byEvent[r.Doc.Trigger.Event] = r
 		}
 	}
+	c.prev.Store(s)
+	// A changed or deleted connection's own client is dropped; requests
+	// still using it finish, its idle connections close now.
+	for _, l := range replaced {
+		if l != nil {
+			l.CloseIdleConnections()
+		}
+	}
 	return s, nil
+}
+
+// sameConnection reports whether a stored connection is unchanged.
+func sameConnection(a, b store.Connection) bool {
+	return a.Name == b.Name && a.UpdatedAt.Equal(b.UpdatedAt) && bytes.Equal(a.Doc, b.Doc) && bytes.Equal(a.Secrets, b.Secrets)
 }
 
 // CompileRecipe decodes, opens and compiles a stored recipe.
@@ -182,15 +222,16 @@ func CompileRecipe(box *secret.Box, sr store.Recipe) (*Recipe, error) {
 
 // OpenConnection decodes a stored connection and opens its secrets.
 func OpenConnection(box *secret.Box, sc store.Connection) (*connection.Live, error) {
-	l := &connection.Live{}
-	if err := json.Unmarshal(sc.Doc, &l.Doc); err != nil {
+	var doc connection.Document
+	if err := json.Unmarshal(sc.Doc, &doc); err != nil {
 		return nil, fmt.Errorf("connection %s: %w", sc.ID, err)
 	}
-	l.Doc.ID = sc.ID
-	if err := openJSON(box, sc.Secrets, &l.Secrets); err != nil {
+	doc.ID = sc.ID
+	var secrets connection.Secrets
+	if err := openJSON(box, sc.Secrets, &secrets); err != nil {
 		return nil, fmt.Errorf("connection %s secrets: %w", sc.ID, err)
 	}
-	return l, nil
+	return connection.New(doc, secrets), nil
 }
 
 // SealJSON encrypts v as JSON.

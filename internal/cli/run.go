@@ -19,6 +19,7 @@ Usage:
   patchbay jobs list RECIPE              list a recipe's jobs, newest first
   patchbay jobs show ID                  print a job with each step's input and output
   patchbay jobs rerun ID                 run a job again from its trigger output
+  patchbay secrets rotate-key [--new-key K]  re-encrypt every secret under a new key (stop the server first)
   patchbay version                       print the version
 
 Every flag is also an environment variable: --data-dir is PATCHBAY_DATA_DIR.
@@ -45,6 +46,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runRecipe(ctx, args[1:], stdout, stderr, getenv)
 	case "jobs", "job":
 		err = runJobs(ctx, args[1:], stdout, stderr, getenv)
+	case "secrets":
+		err = runSecrets(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "patchbay", Version)
 	case "help", "-h", "--help":

@@ -14,6 +14,8 @@ const Masked = "****"
 type Live struct {
 	Doc     Document
 	Secrets Secrets
+
+	clients *clientCache // set by New
 }
 
 // Apply authenticates req with the connection's secrets. What it adds is
@@ -92,6 +94,7 @@ func (l *Live) SecretValues() []string {
 	}
 	add(l.Secrets.Password)
 	add(l.Secrets.Token)
+	add(l.Secrets.ClientKey)
 	for _, v := range l.Secrets.Headers {
 		add(v)
 	}

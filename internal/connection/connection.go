@@ -5,11 +5,15 @@
 package connection
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Types of connection.
@@ -41,6 +45,44 @@ type Document struct {
 	Auth    Auth            `json:"auth"`
 	Test    *TestRequest    `json:"test,omitempty"`
 	OAuth2  json.RawMessage `json:"oauth2,omitempty"`
+	// Timeout bounds each request through the connection ("20s") when the
+	// step sets no timeout of its own.
+	Timeout string `json:"timeout,omitempty"`
+	TLS     *TLS   `json:"tls,omitempty"`
+}
+
+// TLS are a connection's TLS options. ClientKey is a secret.
+type TLS struct {
+	// CABundle is PEM: certificates trusted besides the system's.
+	CABundle           string `json:"ca_bundle,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+	// ClientCert and ClientKey (PEM) authenticate patchbay to the server (mTLS).
+	ClientCert string `json:"client_cert,omitempty"`
+	ClientKey  string `json:"client_key,omitempty"`
+}
+
+// MaxTimeout is the longest per-request timeout a connection may set.
+const MaxTimeout = 10 * time.Minute
+
+// WarningInsecureTLS is shown with a connection that does not check certificates.
+const WarningInsecureTLS = "tls.insecure_skip_verify is on: certificates are not checked"
+
+// Warnings lists what the connection view warns about.
+func (d *Document) Warnings() []string {
+	var w []string
+	if d.TLS != nil && d.TLS.InsecureSkipVerify {
+		w = append(w, WarningInsecureTLS)
+	}
+	return w
+}
+
+// RequestTimeout is the connection's timeout, or 0 when it sets none.
+func (d *Document) RequestTimeout() time.Duration {
+	t, err := time.ParseDuration(d.Timeout)
+	if err != nil || t <= 0 {
+		return 0
+	}
+	return t
 }
 
 // Auth says how requests authenticate. Password, Token and the values of
@@ -66,6 +108,8 @@ type Secrets struct {
 	Token    string            `json:"token,omitempty"`
 	Headers  map[string]string `json:"headers,omitempty"`
 	Params   map[string]string `json:"params,omitempty"`
+	// ClientKey is the PEM private key of tls.client_cert.
+	ClientKey string `json:"client_key,omitempty"`
 }
 
 // Problem is one thing wrong in a document, at a path.
@@ -149,6 +193,33 @@ func (d *Document) Validate() []Problem {
 			add("test.url", "is required")
 		}
 	}
+	if d.Timeout != "" {
+		if t, err := time.ParseDuration(d.Timeout); err != nil || t <= 0 || t > MaxTimeout {
+			add("timeout", "%q is not a duration between 1ms and %s (e.g. \"20s\")", d.Timeout, MaxTimeout)
+		}
+	}
+	if t := d.TLS; t != nil {
+		if t.CABundle != "" {
+			if !x509.NewCertPool().AppendCertsFromPEM([]byte(t.CABundle)) {
+				add("tls.ca_bundle", "holds no PEM certificate")
+			}
+		}
+		switch {
+		case t.ClientCert != "" && t.ClientKey == "":
+			add("tls.client_key", "is required with tls.client_cert")
+		case t.ClientCert == "" && t.ClientKey != "":
+			add("tls.client_cert", "is required with tls.client_key")
+		case t.ClientCert != "" && t.ClientKey != SetMarker:
+			if _, err := tls.X509KeyPair([]byte(t.ClientCert), []byte(t.ClientKey)); err != nil {
+				// Never repeat the parser's text: it may quote the key.
+				add("tls.client_cert", "client_cert and client_key are not a matching PEM certificate and private key")
+			}
+		case t.ClientCert != "":
+			if b, _ := pem.Decode([]byte(t.ClientCert)); b == nil {
+				add("tls.client_cert", "is not PEM")
+			}
+		}
+	}
 	return ps
 }
 
@@ -156,6 +227,12 @@ func (d *Document) Validate() []Problem {
 // (or removed when empty), and the secrets themselves.
 func (d Document) SplitSecrets() (Document, Secrets) {
 	s := Secrets{Password: d.Auth.Password, Token: d.Auth.Token, Headers: d.Auth.Headers, Params: d.Auth.Params}
+	if d.TLS != nil {
+		t := *d.TLS
+		s.ClientKey = t.ClientKey
+		t.ClientKey = marker(t.ClientKey)
+		d.TLS = &t
+	}
 	d.Auth.Password = marker(d.Auth.Password)
 	d.Auth.Token = marker(d.Auth.Token)
 	d.Auth.Headers = markMap(d.Auth.Headers)
@@ -171,6 +248,9 @@ func (s *Secrets) KeepSecrets(old Secrets) {
 	}
 	if s.Token == SetMarker {
 		s.Token = old.Token
+	}
+	if s.ClientKey == SetMarker {
+		s.ClientKey = old.ClientKey
 	}
 	for k, v := range s.Headers {
 		if v == SetMarker {

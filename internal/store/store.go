@@ -117,6 +117,11 @@ type Store interface {
 	Recipe(ctx context.Context, id string) (Recipe, error)
 	Recipes(ctx context.Context) ([]Recipe, error)
 
+	// ResealSecrets replaces every sealed secret (connections' and recipes')
+	// with reseal(old), in one transaction: all or none. It returns how many
+	// values it resealed; empty secrets are left alone.
+	ResealSecrets(ctx context.Context, reseal func(old []byte) ([]byte, error)) (int, error)
+
 	Job(ctx context.Context, id string) (Job, error)
 	// EventPayload is an event's stored payload (a job's trigger output).
 	EventPayload(ctx context.Context, eventID string) ([]byte, error)

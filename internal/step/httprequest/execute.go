@@ -77,15 +77,27 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 		return Outcome{Input: recorded, Err: err}
 	}
 	redact := redactorFor(conn)
-	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	client := e.Client
+	timeout := r.Timeout
+	if conn != nil {
+		if client, err = conn.HTTPClient(e.Client); err != nil {
+			return Outcome{Input: recorded, Err: fmt.Errorf("connection: %v", err)}
+		}
+		// The connection's timeout stands in for the default, never for
+		// a timeout the step set itself.
+		if t := conn.Doc.RequestTimeout(); t > 0 && r.Step.Timeout == 0 {
+			timeout = t
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := e.Client.Do(req.WithContext(ctx))
+	resp, err := client.Do(req.WithContext(ctx))
 	var digestErr error
 	if err == nil && resp.StatusCode == http.StatusUnauthorized && conn != nil && conn.Doc.Auth.Type == connection.AuthDigest {
-		resp, err, digestErr = e.answerDigest(ctx, req, resp, conn, recorded)
+		resp, err, digestErr = e.answerDigest(ctx, client, req, resp, conn, recorded)
 	}
 	if err != nil {
-		return Outcome{Input: recorded, Err: describeTransportError(err, r.Timeout, redact), Retryable: transportRetryable(err)}
+		return Outcome{Input: recorded, Err: describeTransportError(err, timeout, redact), Retryable: transportRetryable(err)}
 	}
 	defer resp.Body.Close()
 	limit := e.MaxResponseBytes
@@ -94,7 +106,7 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return Outcome{Input: recorded, Err: describeTransportError(err, r.Timeout, redact), Retryable: true}
+		return Outcome{Input: recorded, Err: describeTransportError(err, timeout, redact), Retryable: true}
 	}
 	out := &Output{Status: resp.StatusCode, Headers: flatten(resp.Header, nil)}
 	for k, v := range out.Headers {
@@ -127,7 +139,7 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 // once, its body rebuilt by GetBody. The recorded headers become those of
 // the resent request (Authorization: Digest ****). When the challenge
 // cannot be answered it returns the 401 as it is, with the reason.
-func (e *Executor) answerDigest(ctx context.Context, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input) (*http.Response, error, error) {
+func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input) (*http.Response, error, error) {
 	authz, err := conn.DigestAuthorization(req.Method, req.URL.RequestURI(), resp.Header.Values("WWW-Authenticate"))
 	if err != nil {
 		return resp, nil, err
@@ -145,7 +157,7 @@ func (e *Executor) answerDigest(ctx context.Context, req *http.Request, resp *ht
 	resp.Body.Close()
 	retry.Header.Set("Authorization", authz)
 	recorded.Headers = flatten(conn.MaskHeaders(retry.Header), nil)
-	resp, err = e.Client.Do(retry)
+	resp, err = client.Do(retry)
 	return resp, err, nil
 }
 
@@ -346,6 +358,13 @@ func describeTransportError(err error, timeout time.Duration, redact *connection
 	var ne net.Error
 	if errors.As(cause, &ne) && ne.Timeout() {
 		return &TransportError{fmt.Sprintf("timed out after %s", timeout), cause}
+	}
+	// A TLS alert from the server (a client certificate it wants or
+	// refuses) surfaces as a "remote error" once TLS 1.3's handshake has
+	// ended on our side; say it is the handshake that failed.
+	var opErr *net.OpError
+	if errors.As(cause, &opErr) && opErr.Op == "remote error" && strings.HasPrefix(opErr.Err.Error(), "tls: ") {
+		return &TransportError{"TLS handshake failed: " + redact.String(cause.Error()), cause}
 	}
 	return &TransportError{redact.String(cause.Error()), cause}
 }
