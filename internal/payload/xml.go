@@ -115,6 +115,12 @@ func (x *xmlBuilder) open(t xml.StartElement, start int64) error {
 	if len(x.stack)+1 > x.lim.MaxDepth {
 		return limitErr(XML, x.src, x.base+start, depthMsg(x.lim))
 	}
+	// Prefixes are dropped, so the local part must be a name on its own:
+	// "<A:0/>" passes encoding/xml but is not namespace-well-formed, and
+	// "0" could never be written back as an element.
+	if !renderableName(t.Name.Local) {
+		return x.errAt(start, fmt.Sprintf("element name %q is not a valid XML name", t.Name.Local))
+	}
 	x.stack = append(x.stack, xmlFrame{name: t.Name.Local, offset: start})
 	f := &x.stack[len(x.stack)-1]
 	x.keys++
@@ -124,6 +130,9 @@ func (x *xmlBuilder) open(t xml.StartElement, start int64) error {
 		// render as a default namespace declaration and vanish later.
 		if a.Name.Space == "xmlns" || a.Name.Local == "xmlns" {
 			continue
+		}
+		if !renderableName(a.Name.Local) {
+			return x.errAt(start, fmt.Sprintf("attribute name %q is not a valid XML name", a.Name.Local))
 		}
 		x.keys++
 		x.put(f, "@"+a.Name.Local, a.Value, true)
