@@ -64,6 +64,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/recipes/{id}/stop", a.stopRecipe)
 	h("POST /api/v1/recipes/{id}/test", a.testRecipe)
 	h("POST /api/v1/recipes/{id}/capture", a.captureRecipe)
+	h("POST /api/v1/recipes/{id}/example-from-job", a.exampleFromJob)
 	h("GET /api/v1/recipes/{id}/jobs", a.listJobs)
 
 	h("GET /api/v1/jobs/{id}", a.getJob)

@@ -1,15 +1,21 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/httpx"
+	"github.com/patchbay/patchbay/internal/job"
+	"github.com/patchbay/patchbay/internal/payload"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -23,9 +29,23 @@ type recipeView struct {
 	Capture    bool             `json:"capture"`
 	WebhookURL *string          `json:"webhook_url"`
 	Datatree   *recipe.Datatree `json:"datatree,omitempty"`
-	CreatedAt  time.Time        `json:"created_at"`
-	UpdatedAt  time.Time        `json:"updated_at"`
+	// Drift: fields that recent jobs' real payloads carried and the
+	// datatree lacks (single-recipe views only).
+	Drift     *recipeDrift `json:"drift,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 }
+
+// recipeDrift sums up the warnings of a recipe's newest driftJobs jobs.
+type recipeDrift struct {
+	NewFieldsSeen int      `json:"new_fields_seen"`
+	Fields        []string `json:"fields"`      // pill paths: "trigger.config.extra", "steps.<id>.body.x"
+	LastJobID     *string  `json:"last_job_id"` // the newest job with new fields
+	Fix           string   `json:"fix,omitempty"`
+}
+
+// driftJobs is how many of a recipe's newest jobs its drift looks at.
+const driftJobs = 20
 
 func (a *API) view(sr store.Recipe, withTree bool) (recipeView, error) {
 	var doc recipe.Document
@@ -43,6 +63,41 @@ func (a *API) view(sr store.Recipe, withTree bool) (recipeView, error) {
 	if withTree {
 		dt := doc.BuildDatatree()
 		v.Datatree = &dt
+		ctx := context.Background()
+		drift := &recipeDrift{Fields: []string{}}
+		seen := map[string]bool{}
+		list, err := a.Store.Jobs(ctx, store.ListJobsParams{RecipeID: sr.ID, Limit: driftJobs})
+		if err != nil {
+			return recipeView{}, err
+		}
+		for _, js := range list { // newest first
+			j, err := a.Store.Job(ctx, js.ID)
+			if err != nil {
+				continue // deleted meanwhile
+			}
+			jd, err := job.FromStore(j)
+			if err != nil {
+				continue
+			}
+			for _, w := range jd.Warnings {
+				if drift.LastJobID == nil && len(w.NewFields) > 0 {
+					id := j.ID
+					drift.LastJobID = &id
+				}
+				for _, f := range w.NewFields {
+					if p := w.Where + "." + f; !seen[p] {
+						seen[p] = true
+						drift.Fields = append(drift.Fields, p)
+					}
+				}
+			}
+		}
+		slices.Sort(drift.Fields)
+		drift.NewFieldsSeen = len(drift.Fields)
+		if drift.LastJobID != nil {
+			drift.Fix = fmt.Sprintf(`POST /api/v1/recipes/%s/example-from-job {"job_id": %q}`, sr.ID, *drift.LastJobID)
+		}
+		v.Drift = drift
 	}
 	return v, nil
 }
@@ -54,17 +109,23 @@ func (a *API) parseRecipe(r *http.Request) (recipe.Document, error) {
 		return recipe.Document{}, err
 	}
 	doc, problems := recipe.Decode(b)
-	if len(problems) == 0 {
-		doc.Normalize()
-		problems = doc.Validate(func(name string) bool {
-			_, err := a.Store.Connection(r.Context(), name)
-			return err == nil
-		})
-	}
 	if len(problems) > 0 {
 		return doc, invalid("invalid_recipe", problems)
 	}
-	return doc, nil
+	return doc, a.checkRecipe(r, &doc)
+}
+
+// checkRecipe normalizes and validates a decoded document; problems are a 422.
+func (a *API) checkRecipe(r *http.Request, doc *recipe.Document) error {
+	doc.Normalize()
+	problems := doc.Validate(func(name string) bool {
+		_, err := a.Store.Connection(r.Context(), name)
+		return err == nil
+	})
+	if len(problems) > 0 {
+		return invalid("invalid_recipe", problems)
+	}
+	return nil
 }
 
 func invalid(code string, problems []recipe.Problem) error {
@@ -121,13 +182,20 @@ func (a *API) updateRecipe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return a.replaceRecipe(w, r, old, doc)
+}
+
+// replaceRecipe stores a validated document over the recipe old, keeping
+// secrets the document reads as "set", and answers the updated view. It is
+// the one way a recipe's document is updated from the API.
+func (a *API) replaceRecipe(w http.ResponseWriter, r *http.Request, old store.Recipe, doc recipe.Document) error {
 	oldRecipe, err := catalog.CompileRecipe(a.Box, old)
 	if err != nil {
 		return err
 	}
 	_, secrets := doc.SplitSecrets()
 	secrets.KeepSecrets(oldRecipe.Secrets)
-	sr, err := a.stored(id, doc, secrets)
+	sr, err := a.stored(old.ID, doc, secrets)
 	if err != nil {
 		return err
 	}
@@ -135,7 +203,120 @@ func (a *API) updateRecipe(w http.ResponseWriter, r *http.Request) error {
 		return eventConflict(err, doc)
 	}
 	a.Catalog.Invalidate()
-	return a.respondRecipe(w, r, id, http.StatusOK)
+	return a.respondRecipe(w, r, old.ID, http.StatusOK)
+}
+
+// exampleFromJob makes a job's data a recipe's example: with step empty,
+// the job's trigger output becomes trigger.payload_example; else that
+// step's output body becomes the step's response_example (json or xml
+// response types). The document then takes the update path of PUT.
+func (a *API) exampleFromJob(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	old, err := a.Store.Recipe(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	b, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		JobID string `json:"job_id"`
+		Step  string `json:"step"`
+	}
+	if err := decodeStrict(b, &req); err != nil {
+		return err
+	}
+	if req.JobID == "" {
+		return httpx.Unprocessable("missing_job_id", "job_id: required", nil)
+	}
+	j, err := a.Store.Job(r.Context(), req.JobID)
+	if errors.Is(err, store.ErrNotFound) {
+		return httpx.NotFound(fmt.Sprintf("job %q not found", req.JobID))
+	}
+	if err != nil {
+		return err
+	}
+	if j.RecipeID != id {
+		return httpx.Unprocessable("job_of_other_recipe", fmt.Sprintf("job_id: job %s belongs to recipe %s, not to this recipe", j.ID, j.RecipeID), nil)
+	}
+	var doc recipe.Document
+	if err := json.Unmarshal(old.Doc, &doc); err != nil {
+		return fmt.Errorf("recipe %s: stored document: %w", id, err)
+	}
+	if req.Step == "" {
+		ex, err := exampleText(doc.Trigger.PayloadType, j.Trigger)
+		if err != nil {
+			return httpx.Unprocessable("unusable_example", "trigger.payload_example: the job's trigger output cannot be a "+doc.Trigger.PayloadType+" example: "+err.Error(), nil)
+		}
+		doc.Trigger.PayloadExample = recipe.Example(ex)
+	} else {
+		i := slices.IndexFunc(doc.Steps, func(s recipe.Step) bool { return s.ID == req.Step })
+		if i < 0 {
+			return httpx.Unprocessable("unknown_step", fmt.Sprintf("step: the recipe has no step %q", req.Step), nil)
+		}
+		s := &doc.Steps[i]
+		rt := s.ResponseType
+		if rt == "" {
+			rt = payload.JSON
+		}
+		if rt != payload.JSON && rt != payload.XML {
+			return httpx.Unprocessable("unusable_example", fmt.Sprintf("steps[%d].response_type: %s responses take no response_example; only json and xml do", i, rt), nil)
+		}
+		var recs []stepOutput
+		if len(j.Steps) > 0 {
+			if err := json.Unmarshal(j.Steps, &recs); err != nil {
+				return fmt.Errorf("job %s: stored steps: %w", j.ID, err)
+			}
+		}
+		k := slices.IndexFunc(recs, func(rec stepOutput) bool { return rec.ID == req.Step })
+		if k < 0 || recs[k].Output == nil || len(recs[k].Output.Body) == 0 || string(recs[k].Output.Body) == "null" {
+			return httpx.Unprocessable("no_step_output", fmt.Sprintf("step: step %q has no output in job %s", req.Step, j.ID), nil)
+		}
+		ex, err := exampleText(rt, recs[k].Output.Body)
+		if err != nil {
+			return httpx.Unprocessable("unusable_example", fmt.Sprintf("steps[%d].response_example: the output body of step %q cannot be a %s example: %v", i, req.Step, rt, err), nil)
+		}
+		s.ResponseExample = recipe.Example(ex)
+	}
+	if err := a.checkRecipe(r, &doc); err != nil {
+		return err
+	}
+	return a.replaceRecipe(w, r, old, doc)
+}
+
+// stepOutput is the part of a job's step record an example is taken from.
+type stepOutput struct {
+	ID     string `json:"id"`
+	Output *struct {
+		Body json.RawMessage `json:"body"`
+	} `json:"output"`
+}
+
+// exampleText spells data (JSON, as a job stores it) as an example of the
+// given type: pretty JSON for json and query, XML for xml, urlencoded for form.
+func exampleText(format string, data json.RawMessage) (string, error) {
+	if format == payload.JSON || format == payload.Query || format == "" {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, data, "", "  "); err != nil {
+			return "", err
+		}
+		return buf.String(), nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return "", err
+	}
+	switch format {
+	case payload.XML:
+		b, err := payload.RenderXML(tree)
+		return string(b), err
+	case payload.Form:
+		return payload.FormExample(tree)
+	}
+	return "", fmt.Errorf("unknown format %q", format)
 }
 
 func eventConflict(err error, doc recipe.Document) error {

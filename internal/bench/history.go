@@ -55,6 +55,14 @@ func readHistorySample(ctx context.Context, db *sql.DB, recipeID string) (histor
 // failedSteps turns the sample's steps into those of a job whose step gave
 // up after five 503 answers, as the runner would record it.
 func failedSteps(steps []byte) ([]byte, string, error) {
+	// A job with drift warnings stores {"steps": [...], "warnings": [...]};
+	// the copies keep only the steps.
+	var wrapped struct {
+		Steps json.RawMessage `json:"steps"`
+	}
+	if json.Unmarshal(steps, &wrapped) == nil && len(wrapped.Steps) > 0 {
+		steps = wrapped.Steps
+	}
 	var recs []map[string]any
 	if err := json.Unmarshal(steps, &recs); err != nil || len(recs) == 0 {
 		return nil, "", fmt.Errorf("sample steps are not a JSON list: %v", err)

@@ -29,6 +29,9 @@ type Recipe struct {
 	Doc     recipe.Document
 	Secrets recipe.Secrets
 	Steps   []*httprequest.Request
+	// Datatree is built once per compiled version; jobs compare their
+	// real trigger and step outputs with it (recipe.NewFields).
+	Datatree recipe.Datatree
 }
 
 type snapshot struct {
@@ -217,6 +220,7 @@ func CompileRecipe(box *secret.Box, sr store.Recipe) (*Recipe, error) {
 		}
 		r.Steps = append(r.Steps, req)
 	}
+	r.Datatree = r.Doc.BuildDatatree()
 	return r, nil
 }
 

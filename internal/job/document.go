@@ -12,17 +12,21 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // FromStore shapes a stored job as the API's job document.
 func FromStore(j store.Job) (Document, error) {
-	steps, err := decodeSteps(j.Steps)
+	steps, warnings, err := decodeSteps(j.Steps)
 	if err != nil {
 		return Document{}, fmt.Errorf("job %s: stored steps: %w", j.ID, err)
 	}
 	if steps == nil {
 		steps = []StepRecord{}
 	}
+	if warnings == nil {
+		warnings = []Warning{}
+	}
 	return Document{
 		ID: j.ID, RecipeID: j.RecipeID, EventID: j.EventID, Status: j.Status,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
 		Trigger: Trigger{Output: j.Trigger}, Steps: steps, Error: strPtr(j.Error),
+		Warnings: warnings,
 	}, nil
 }
 

@@ -4,9 +4,13 @@
 package job
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 )
 
@@ -37,6 +41,24 @@ type Document struct {
 	Trigger    Trigger      `json:"trigger"`
 	Steps      []StepRecord `json:"steps"`
 	Error      *string      `json:"error"`
+	// Warnings lists drift: real outputs carrying fields the datatree
+	// lacks. Always present, [] when none.
+	Warnings []Warning `json:"warnings"`
+}
+
+// Warning is something about a job worth knowing that did not fail it.
+type Warning struct {
+	Where     string   `json:"where"` // "trigger" or "steps.<id>"
+	Message   string   `json:"message"`
+	NewFields []string `json:"new_fields"`
+}
+
+// stepsBlob is the stored steps column when the job has warnings; without
+// warnings the column stays a plain JSON array of step records (the form
+// every earlier version wrote, and the one readers of the column expect).
+type stepsBlob struct {
+	Steps    []StepRecord `json:"steps"`
+	Warnings []Warning    `json:"warnings"`
 }
 
 // Trigger holds what the trigger produced.
@@ -54,18 +76,65 @@ type Summary struct {
 	Error      *string    `json:"error"`
 }
 
-func decodeSteps(b []byte) ([]StepRecord, error) {
+// decodeSteps reads the stored steps column: a JSON array of step records
+// (no warnings) or {"steps": [...], "warnings": [...]}.
+func decodeSteps(b []byte) ([]StepRecord, []Warning, error) {
+	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var steps []StepRecord
 	dec := json.NewDecoder(bytesReader(b))
 	// Numbers stay exact: a later step's pills read earlier outputs.
 	dec.UseNumber()
-	if err := dec.Decode(&steps); err != nil {
-		return nil, err
+	if b[0] == '{' {
+		var blob stepsBlob
+		if err := dec.Decode(&blob); err != nil {
+			return nil, nil, err
+		}
+		return blob.Steps, blob.Warnings, nil
 	}
-	return steps, nil
+	var steps []StepRecord
+	if err := dec.Decode(&steps); err != nil {
+		return nil, nil, err
+	}
+	return steps, nil, nil
+}
+
+// encodeSteps is the inverse of decodeSteps.
+func encodeSteps(steps []StepRecord, warnings []Warning) ([]byte, error) {
+	steps = nonNil(steps)
+	if len(warnings) == 0 {
+		return json.Marshal(steps)
+	}
+	return json.Marshal(stepsBlob{Steps: steps, Warnings: warnings})
+}
+
+// setWarning records the new fields seen at where, replacing what an
+// earlier claim recorded there; no fields removes the warning.
+func setWarning(ws []Warning, where string, fields []string) []Warning {
+	i := slices.IndexFunc(ws, func(w Warning) bool { return w.Where == where })
+	if len(fields) == 0 {
+		if i >= 0 {
+			ws = slices.Delete(ws, i, i+1)
+		}
+		return ws
+	}
+	w := Warning{Where: where, Message: newFieldsMessage(len(fields)), NewFields: fields}
+	if i >= 0 {
+		ws[i] = w
+		return ws
+	}
+	return append(ws, w)
+}
+
+func newFieldsMessage(n int) string {
+	switch {
+	case n == 1:
+		return "1 field not in the datatree"
+	case n >= recipe.MaxNewFields:
+		return fmt.Sprintf("%d or more fields not in the datatree", n)
+	}
+	return fmt.Sprintf("%d fields not in the datatree", n)
 }
 
 func strPtr(s string) *string {

@@ -2,7 +2,6 @@ package job
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/queue"
+	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -216,7 +216,7 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 	ctx := r.runCtx
 	rec, err := r.Catalog.Recipe(ctx, c.RecipeID)
 	if errors.Is(err, store.ErrNotFound) {
-		return r.fail(c, nil, "recipe no longer exists")
+		return r.fail(c, nil, nil, "recipe no longer exists")
 	}
 	if err != nil {
 		return "", err
@@ -227,14 +227,16 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 			return "", fmt.Errorf("read trigger output: %w", err)
 		}
 	}
-	steps, err := decodeSteps(c.Steps)
+	steps, warnings, err := decodeSteps(c.Steps)
 	if err != nil {
-		return r.fail(c, nil, "stored progress is unreadable: "+err.Error())
+		return r.fail(c, nil, nil, "stored progress is unreadable: "+err.Error())
 	}
 	trigger, err := decodeTree(triggerJSON)
 	if err != nil {
-		return r.fail(c, steps, "trigger output is unreadable: "+err.Error())
+		return r.fail(c, steps, warnings, "trigger output is unreadable: "+err.Error())
 	}
+	// Drift: fields the real payload carries that the datatree lacks.
+	warnings = setWarning(warnings, "trigger", recipe.NewFields(rec.Datatree.Trigger, trigger))
 	steps = alignSteps(steps, rec)
 	env := newEnv(trigger, len(rec.Steps))
 	for i, req := range rec.Steps {
@@ -247,7 +249,7 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		if err != nil {
 			msg := err.Error()
 			sr.Status, sr.Error = queue.StatusFailed, &msg
-			return r.fail(c, steps, stepError(i, sr.ID, msg))
+			return r.fail(c, steps, warnings, stepError(i, sr.ID, msg))
 		}
 		start := r.Now()
 		sr.Attempts++
@@ -261,6 +263,7 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		if out.Err == nil {
 			sr.Status, sr.Error = queue.StatusSucceeded, nil
 			env.Steps[sr.ID] = out.Output.Tree()
+			warnings = setWarning(warnings, "steps."+sr.ID, rec.Datatree.StepNewFields(sr.ID, out.Output.Body))
 			r.Metrics.StepAttempts.WithLabelValues("succeeded").Inc()
 			continue
 		}
@@ -271,22 +274,22 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 			// job goes back to the queue for the next process.
 			sr.Attempts--
 			sr.Status = queue.StatusPending
-			return queue.StatusPending, r.retry(c, steps, r.Now())
+			return queue.StatusPending, r.retry(c, steps, warnings, r.Now())
 		}
 		if out.Retryable && sr.Attempts < req.MaxAttempts {
 			at := end.Add(r.backoff(sr.Attempts, out.RetryAfter))
 			sr.Status, sr.NextAttemptAt = queue.StatusPending, &at
 			r.Metrics.StepAttempts.WithLabelValues("retry").Inc()
-			return queue.StatusPending, r.retry(c, steps, at)
+			return queue.StatusPending, r.retry(c, steps, warnings, at)
 		}
 		r.Metrics.StepAttempts.WithLabelValues("failed").Inc()
 		sr.Status = queue.StatusFailed
 		if out.Retryable {
 			msg = fmt.Sprintf("%s (gave up after %d attempts)", msg, sr.Attempts)
 		}
-		return r.fail(c, steps, stepError(i, sr.ID, msg))
+		return r.fail(c, steps, warnings, stepError(i, sr.ID, msg))
 	}
-	b, err := json.Marshal(steps)
+	b, err := encodeSteps(steps, warnings)
 	if err != nil {
 		return "", err
 	}
@@ -305,16 +308,16 @@ func (r *Runner) connectionFor(ctx context.Context, req *httprequest.Request) (*
 	return l, err
 }
 
-func (r *Runner) fail(c queue.Claimed, steps []StepRecord, msg string) (string, error) {
-	b, err := json.Marshal(nonNil(steps))
+func (r *Runner) fail(c queue.Claimed, steps []StepRecord, warnings []Warning, msg string) (string, error) {
+	b, err := encodeSteps(steps, warnings)
 	if err != nil {
 		return "", err
 	}
 	return queue.StatusFailed, r.Store.Complete(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, queue.StatusFailed, b, msg)
 }
 
-func (r *Runner) retry(c queue.Claimed, steps []StepRecord, at time.Time) error {
-	b, err := json.Marshal(steps)
+func (r *Runner) retry(c queue.Claimed, steps []StepRecord, warnings []Warning, at time.Time) error {
+	b, err := encodeSteps(steps, warnings)
 	if err != nil {
 		return err
 	}

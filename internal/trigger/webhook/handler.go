@@ -220,6 +220,13 @@ func toTriggerOutput(payloadType string, body []byte, r *http.Request) ([]byte, 
 		return body, nil
 	case payload.Query:
 		return json.Marshal(payload.ParseQuery(r.URL.Query()))
+	case payload.Form:
+		// urlencoded or, by Content-Type, multipart/form-data.
+		v, err := payload.ParseFormBody(r.Header.Get("Content-Type"), body, lim)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
 	default:
 		v, err := payload.Parse(payloadType, body, lim)
 		if err != nil {
@@ -245,6 +252,20 @@ func (h *Handler) capture(w http.ResponseWriter, r *http.Request, rec *catalog.R
 	example := string(body)
 	if doc.Trigger.PayloadType == payload.Query {
 		example = string(out)
+	}
+	if doc.Trigger.PayloadType == payload.Form && payload.IsMultipart(r.Header.Get("Content-Type")) {
+		// A form example is urlencoded: spell the multipart text fields so.
+		var tree any
+		ex, err := "", json.Unmarshal(out, &tree)
+		if err == nil {
+			ex, err = payload.FormExample(tree)
+		}
+		if err != nil {
+			httpx.Fail(w, r, h.Log, &httpx.Error{Status: 422, Code: "uncapturable_payload",
+				Message: "cannot capture this multipart request as the payload example (capture stays armed): " + err.Error()})
+			return true
+		}
+		example = ex
 	}
 	doc.Trigger.PayloadExample = recipe.Example(example)
 	public, _ := doc.SplitSecrets()
