@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/metrics"
+	"github.com/patchbay/patchbay/internal/payload"
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
@@ -261,6 +262,10 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		sr.Input, sr.Output = out.Input, out.Output
 		r.Metrics.StepDuration.WithLabelValues(req.Step.Action).Observe(end.Sub(start).Seconds())
 		if out.Err == nil {
+			if req.Step.ResponseType == payload.XML {
+				// One element where the example had several is still a list.
+				out.Output.Body = payload.CoerceLists(out.Output.Body, rec.Datatree.StepBodyFields(sr.ID))
+			}
 			sr.Status, sr.Error = queue.StatusSucceeded, nil
 			env.Steps[sr.ID] = out.Output.Tree()
 			warnings = setWarning(warnings, "steps."+sr.ID, rec.Datatree.StepNewFields(sr.ID, out.Output.Body))

@@ -63,3 +63,14 @@ func (dt Datatree) StepNewFields(stepID string, body any) []string {
 	}
 	return nil
 }
+
+// StepBodyFields are the fields of a step's output body in its datatree
+// (nil without a response example).
+func (dt Datatree) StepBodyFields(stepID string) []payload.Field {
+	for _, f := range dt.Steps[stepID] {
+		if f.Path == "body" {
+			return f.Fields
+		}
+	}
+	return nil
+}

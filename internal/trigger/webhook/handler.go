@@ -100,7 +100,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, "verify", &httpx.Error{Status: 401, Code: "verification_failed", Message: "webhook verification failed: " + err.Error()})
 		return
 	}
-	out, err := toTriggerOutput(trig.PayloadType, body, r)
+	out, err := toTriggerOutput(trig.PayloadType, body, r, rec.Datatree.Trigger)
 	if err != nil {
 		h.reject(w, r, "parse", &httpx.Error{Status: 400, Code: "invalid_payload", Message: describeParseError(trig.PayloadType, r.Header.Get("Content-Type"), err)})
 		return
@@ -207,7 +207,7 @@ func tooLarge(limit int64) *httpx.Error {
 // output as JSON. A JSON body is kept as sent (after validation), so
 // numbers and key order survive exactly and nothing is re-encoded on the
 // hot path.
-func toTriggerOutput(payloadType string, body []byte, r *http.Request) ([]byte, error) {
+func toTriggerOutput(payloadType string, body []byte, r *http.Request, datatree []payload.Field) ([]byte, error) {
 	lim := payload.DefaultLimits()
 	switch payloadType {
 	case payload.JSON:
@@ -231,6 +231,10 @@ func toTriggerOutput(payloadType string, body []byte, r *http.Request) ([]byte, 
 		v, err := payload.Parse(payloadType, body, lim)
 		if err != nil {
 			return nil, err
+		}
+		if payloadType == payload.XML {
+			// One <item> where the example had several is still a list.
+			v = payload.CoerceLists(v, datatree)
 		}
 		return json.Marshal(v)
 	}

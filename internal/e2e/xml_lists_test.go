@@ -1,0 +1,43 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestXMLSingleElementIsAListWhenTheDatatreeSaysSo: the example has two
+// <item>s, a real order has one; the trigger output still holds a list, so
+// the pill {{trigger.order.item[0].sku}} works for both.
+func TestXMLSingleElementIsAListWhenTheDatatreeSaysSo(t *testing.T) {
+	bin := httpbinServer(t)
+	s := startServer(t)
+	id := s.createRecipe(map[string]any{
+		"name": "xml orders",
+		"trigger": map[string]any{"type": "webhook", "event": "xml-order", "payload_type": "xml",
+			"payload_example": `<order id="1"><item><sku>a</sku></item><item><sku>b</sku></item></order>`},
+		"steps": []any{map[string]any{"id": "get", "method": "GET", "url": bin.URL + "/anything/{{trigger.order.item[0].sku}}"}},
+	})
+	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	resp, err := http.Post(s.webhookBase()+"/xml-order", "application/xml", strings.NewReader(`<order id="2"><item><sku>only</sku></item></order>`))
+	fatalIf(t, err, "post webhook")
+	var a struct {
+		JobID string `json:"job_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&a)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("webhook answered %d", resp.StatusCode)
+	}
+	j := s.waitJob(a.JobID)
+	if j.Status != "succeeded" {
+		t.Fatalf("job %s: %s", j.Status, deref(j.Error))
+	}
+	if !jsonEqual(t, j.Trigger.Output, []byte(`{"order":{"@id":"2","item":[{"sku":"only"}]}}`)) {
+		t.Errorf("trigger output = %s, want item as a one-item list", j.Trigger.Output)
+	}
+	if !strings.HasSuffix(j.Steps[0].Input.URL, "/anything/only") {
+		t.Errorf("step URL = %s", j.Steps[0].Input.URL)
+	}
+}
