@@ -68,6 +68,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("GET /api/v1/recipes/{id}/jobs", a.listJobs)
 
 	h("GET /api/v1/jobs/{id}", a.getJob)
+	h("GET /api/v1/blobs/{sha256}", a.getBlob)
 	h("POST /api/v1/jobs/{id}/rerun", a.rerunJob)
 
 	mux.Handle("/api/", a.authenticated(func(w http.ResponseWriter, r *http.Request) error {

@@ -36,9 +36,20 @@ func IsMultipart(contentType string) bool {
 	return mt == "multipart/form-data"
 }
 
+// Blobs collects the content of files too large to keep inline, by the hex
+// SHA-256 of their content. The caller stores them with the event.
+type Blobs map[string][]byte
+
 // ParseFormBody parses a form body as its Content-Type says:
 // multipart/form-data with ParseMultipart, anything else with ParseForm.
 func ParseFormBody(contentType string, b []byte, lim Limits) (any, error) {
+	return ParseFormBodyBlobs(contentType, b, lim, nil)
+}
+
+// ParseFormBodyBlobs is ParseFormBody that also keeps large files: with
+// blobs not nil, a file over MaxInlineFile carries "blob": "sha256:<hex>"
+// and its content goes into blobs.
+func ParseFormBodyBlobs(contentType string, b []byte, lim Limits, blobs Blobs) (any, error) {
 	if !IsMultipart(contentType) {
 		return ParseForm(b, lim)
 	}
@@ -50,7 +61,7 @@ func ParseFormBody(contentType string, b []byte, lim Limits) (any, error) {
 	if boundary == "" {
 		return nil, errors.New("form: multipart/form-data Content-Type has no boundary parameter")
 	}
-	return ParseMultipart(b, boundary, lim)
+	return parseMultipart(b, boundary, lim, blobs)
 }
 
 // ParseMultipart parses a multipart/form-data body into the shape ParseForm
@@ -61,13 +72,17 @@ func ParseFormBody(contentType string, b []byte, lim Limits) (any, error) {
 //	 "content_base64": "…"}
 //
 // where content_base64 is present only for files of at most MaxInlineFile
-// bytes; larger files carry "truncated": true instead. Keeping the blob in
-// a blob store (and a reference to it here) is future work.
+// bytes; larger files carry "truncated": true instead (ParseFormBodyBlobs
+// keeps them as blobs).
 //
 // At most MaxMultipartParts parts (and lim.MaxKeys) and MaxMultipartField
 // bytes per text field are accepted. Errors name the part (1-based) and,
 // when known, its field name.
 func ParseMultipart(b []byte, boundary string, lim Limits) (any, error) {
+	return parseMultipart(b, boundary, lim, nil)
+}
+
+func parseMultipart(b []byte, boundary string, lim Limits, blobs Blobs) (any, error) {
 	lim = lim.norm()
 	maxParts := MaxMultipartParts
 	if lim.MaxKeys < maxParts {
@@ -95,7 +110,7 @@ func ParseMultipart(b []byte, boundary string, lim Limits) (any, error) {
 			p.Close()
 			return nil, errors.New("form: more than " + strconv.Itoa(maxParts) + " multipart parts")
 		}
-		v, name, err := readPart(p, n)
+		v, name, err := readPart(p, n, blobs)
 		p.Close()
 		if err != nil {
 			return nil, err
@@ -105,7 +120,7 @@ func ParseMultipart(b []byte, boundary string, lim Limits) (any, error) {
 }
 
 // readPart reads one part: a text field's string or a file's object.
-func readPart(p *multipart.Part, n int) (any, string, error) {
+func readPart(p *multipart.Part, n int, blobs Blobs) (any, string, error) {
 	disp := p.Header.Get("Content-Disposition")
 	if disp == "" {
 		return nil, "", multipartErr(n, "", "no Content-Disposition header")
@@ -131,7 +146,13 @@ func readPart(p *multipart.Part, n int) (any, string, error) {
 	}
 	h := sha256.New()
 	var head bytes.Buffer
-	size, err := io.Copy(io.MultiWriter(h, &limitedBuffer{b: &head, max: MaxInlineFile + 1}), p)
+	keep := MaxInlineFile + 1
+	if blobs != nil {
+		// The whole body is in memory already (bounded by the intake's
+		// limit); a large file is kept whole to be stored as a blob.
+		keep = int(^uint(0) >> 1)
+	}
+	size, err := io.Copy(io.MultiWriter(h, &limitedBuffer{b: &head, max: keep}), p)
 	if err != nil {
 		return nil, "", multipartErr(n, name, err.Error())
 	}
@@ -145,9 +166,14 @@ func readPart(p *multipart.Part, n int) (any, string, error) {
 		"size":         size,
 		"sha256":       hex.EncodeToString(h.Sum(nil)),
 	}
-	if size <= MaxInlineFile {
+	switch {
+	case size <= MaxInlineFile:
 		f["content_base64"] = base64.StdEncoding.EncodeToString(head.Bytes())
-	} else {
+	case blobs != nil:
+		sum := f["sha256"].(string)
+		blobs[sum] = head.Bytes()
+		f["blob"] = "sha256:" + sum
+	default:
 		f["truncated"] = true
 	}
 	return f, name, nil

@@ -39,6 +39,10 @@ type NewJob struct {
 	Payload  []byte
 	Owner    string
 	Lease    time.Duration
+	// Blobs are files of the event too large to keep inline (multipart
+	// uploads), by the hex SHA-256 of their content; stored in the same
+	// transaction as the event.
+	Blobs map[string][]byte
 }
 
 // Enqueued names what Enqueue created.

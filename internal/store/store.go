@@ -123,6 +123,8 @@ type Store interface {
 	ResealSecrets(ctx context.Context, reseal func(old []byte) ([]byte, error)) (int, error)
 
 	Job(ctx context.Context, id string) (Job, error)
+	// Blob is a stored file of an event, by the hex SHA-256 of its content.
+	Blob(ctx context.Context, sha256 string) ([]byte, error)
 	// EventPayload is an event's stored payload (a job's trigger output).
 	EventPayload(ctx context.Context, eventID string) ([]byte, error)
 	Jobs(ctx context.Context, p ListJobsParams) ([]JobSummary, error)

@@ -39,6 +39,16 @@ func (s *Store) EventPayload(ctx context.Context, eventID string) ([]byte, error
 	return b, err
 }
 
+// Blob reads a stored file by the hex SHA-256 of its content.
+func (s *Store) Blob(ctx context.Context, sha256 string) ([]byte, error) {
+	var b []byte
+	err := s.queryRow(ctx, `SELECT content FROM blobs WHERE sha256 = ?`, sha256).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return b, err
+}
+
 // Jobs lists a recipe's jobs newest first, from p.Before on. Without a
 // status filter it merges the newest page of each status, each an index
 // range of (recipe_id, status, id).

@@ -29,6 +29,12 @@ func (s *Store) Enqueue(ctx context.Context, jobs ...queue.NewJob) ([]queue.Enqu
 	}
 	err := s.writer.do(func(t *txn) error {
 		for i, j := range jobs {
+			for sum, content := range j.Blobs {
+				if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
+					sum, int64(len(content)), content, now); err != nil {
+					return err
+				}
+			}
 			if j.EventID == "" {
 				if _, err := t.exec(ctx, `INSERT INTO events (id, recipe_id, created_at, payload) VALUES (?, ?, ?, ?)`,
 					out[i].EventID, j.RecipeID, now, j.Payload); err != nil {

@@ -100,7 +100,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, "verify", &httpx.Error{Status: 401, Code: "verification_failed", Message: "webhook verification failed: " + err.Error()})
 		return
 	}
-	out, err := toTriggerOutput(trig.PayloadType, body, r, rec.Datatree.Trigger)
+	var blobs payload.Blobs // only multipart forms carry files
+	if trig.PayloadType == payload.Form {
+		blobs = payload.Blobs{}
+	}
+	out, err := toTriggerOutput(trig.PayloadType, body, r, rec.Datatree.Trigger, blobs)
 	if err != nil {
 		h.reject(w, r, "parse", &httpx.Error{Status: 400, Code: "invalid_payload", Message: describeParseError(trig.PayloadType, r.Header.Get("Content-Type"), err)})
 		return
@@ -116,6 +120,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	nj := queue.NewJob{RecipeID: rec.ID, Payload: out}
+	if len(blobs) > 0 {
+		nj.Blobs = blobs
+	}
 	local := h.Local != nil && h.Local.Reserve()
 	if local {
 		nj.Owner, nj.Lease = h.Local.OwnerName(), h.Local.LeaseDuration()
@@ -207,7 +214,7 @@ func tooLarge(limit int64) *httpx.Error {
 // output as JSON. A JSON body is kept as sent (after validation), so
 // numbers and key order survive exactly and nothing is re-encoded on the
 // hot path.
-func toTriggerOutput(payloadType string, body []byte, r *http.Request, datatree []payload.Field) ([]byte, error) {
+func toTriggerOutput(payloadType string, body []byte, r *http.Request, datatree []payload.Field, blobs payload.Blobs) ([]byte, error) {
 	lim := payload.DefaultLimits()
 	switch payloadType {
 	case payload.JSON:
@@ -222,7 +229,7 @@ func toTriggerOutput(payloadType string, body []byte, r *http.Request, datatree 
 		return json.Marshal(payload.ParseQuery(r.URL.Query()))
 	case payload.Form:
 		// urlencoded or, by Content-Type, multipart/form-data.
-		v, err := payload.ParseFormBody(r.Header.Get("Content-Type"), body, lim)
+		v, err := payload.ParseFormBodyBlobs(r.Header.Get("Content-Type"), body, lim, blobs)
 		if err != nil {
 			return nil, err
 		}
