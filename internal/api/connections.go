@@ -126,16 +126,22 @@ func nameConflict(err error, name string) error {
 }
 
 func (a *API) respondConnection(w http.ResponseWriter, r *http.Request, id string, status int) error {
-	sc, err := a.Store.Connection(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	v, err := connView(sc)
+	_, v, err := a.storedView(r, id)
 	if err != nil {
 		return err
 	}
 	httpx.JSON(w, status, v)
 	return nil
+}
+
+// storedView reads a connection and shapes it for the API.
+func (a *API) storedView(r *http.Request, id string) (store.Connection, connectionView, error) {
+	sc, err := a.Store.Connection(r.Context(), id)
+	if err != nil {
+		return sc, connectionView{}, err
+	}
+	v, err := connView(sc)
+	return sc, v, err
 }
 
 // respondSavedConnection answers a create or update: the stored document
@@ -144,11 +150,7 @@ func (a *API) respondConnection(w http.ResponseWriter, r *http.Request, id strin
 // connection stays saved whatever the test says: the result tells the
 // user why it failed.
 func (a *API) respondSavedConnection(w http.ResponseWriter, r *http.Request, id string, status int) error {
-	sc, err := a.Store.Connection(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	v, err := connView(sc)
+	sc, v, err := a.storedView(r, id)
 	if err != nil {
 		return err
 	}

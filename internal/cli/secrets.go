@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/secret"
 	"github.com/patchbay/patchbay/internal/store/sqlite"
 )
@@ -23,18 +22,11 @@ func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if len(args) == 0 || args[0] != "rotate-key" {
 		return &usageError{msg: "secrets: want \"secrets rotate-key\""}
 	}
-	cfg := config.Default()
-	fs := flag.NewFlagSet("secrets rotate-key", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.StorageFlags(fs)
-	newKeyFlag := fs.String("new-key", "", "the new key, 64 hex digits (env PATCHBAY_NEW_KEY); empty: generate one")
-	if err := config.Parse(fs, args[1:], getenv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
+	var newKeyFlag *string
+	cfg, help, err := parseStorageFlags("secrets rotate-key", args[1:], stderr, getenv, func(fs *flag.FlagSet) {
+		newKeyFlag = fs.String("new-key", "", "the new key, 64 hex digits (env PATCHBAY_NEW_KEY); empty: generate one")
+	})
+	if help || err != nil {
 		return err
 	}
 	if cfg.DatabaseURL != "" {
@@ -45,7 +37,6 @@ func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	fromFile := cfg.SecretKey == ""
 
 	var oldKey, newKey []byte
-	var err error
 	if *newKeyFlag != "" {
 		if newKey, err = hex.DecodeString(strings.TrimSpace(*newKeyFlag)); err != nil || len(newKey) != 32 {
 			return errors.New("new-key: must be 32 bytes written as 64 hex digits")

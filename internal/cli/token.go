@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/patchbay/patchbay/internal/app"
-	"github.com/patchbay/patchbay/internal/config"
 )
 
 // tokenPrefix makes tokens recognisable to people and secret scanners.
@@ -23,18 +21,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if len(args) == 0 || args[0] != "create" {
 		return &usageError{msg: "token: want \"token create\""}
 	}
-	cfg := config.Default()
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.StorageFlags(fs)
-	name := fs.String("name", "cli", "a name to remember the token by")
-	if err := config.Parse(fs, args[1:], getenv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
+	var name *string
+	cfg, help, err := parseStorageFlags("token create", args[1:], stderr, getenv, func(fs *flag.FlagSet) {
+		name = fs.String("name", "cli", "a name to remember the token by")
+	})
+	if help || err != nil {
 		return err
 	}
 	s, _, err := app.OpenStore(ctx, cfg)
