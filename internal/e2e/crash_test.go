@@ -207,10 +207,5 @@ func openDB(t *testing.T, dir string) *sql.DB {
 
 func countWhere(t *testing.T, dir, where string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "patchbay.db")+"?mode=ro&_pragma=busy_timeout(5000)")
-	fatalIf(t, err, "open database")
-	defer db.Close()
-	var n int
-	fatalIf(t, db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE `+where).Scan(&n), "count jobs")
-	return n
+	return countRows(t, dir, `SELECT COUNT(*) FROM jobs WHERE `+where)
 }

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -30,20 +28,11 @@ func TestDriftNewFields(t *testing.T) {
 
 	post := func(payload string) string {
 		t.Helper()
-		resp, err := http.Post(hook, "application/json", strings.NewReader(payload))
-		fatalIf(t, err, "post webhook")
-		defer resp.Body.Close()
-		var accepted struct {
-			JobID string `json:"job_id"`
-		}
-		json.NewDecoder(resp.Body).Decode(&accepted)
-		if resp.StatusCode != 200 || accepted.JobID == "" {
-			t.Fatalf("webhook answered %d %+v", resp.StatusCode, accepted)
-		}
-		if j := s.waitJob(accepted.JobID); j.Status != "succeeded" {
+		_, jobID := acceptWebhook(t, hook, "application/json", strings.NewReader(payload))
+		if j := s.waitJob(jobID); j.Status != "succeeded" {
 			t.Fatalf("job %s: %s", j.Status, deref(j.Error))
 		}
-		return accepted.JobID
+		return jobID
 	}
 	type warning struct {
 		Where     string   `json:"where"`

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -38,25 +37,9 @@ func TestEventbriteFlow(t *testing.T) {
 
 	// The datatree comes from the examples.
 	var rec struct {
-		State      string `json:"state"`
-		WebhookURL string `json:"webhook_url"`
-		Datatree   struct {
-			Trigger []struct {
-				Path   string `json:"path"`
-				Type   string `json:"type"`
-				Fields []struct {
-					Path   string `json:"path"`
-					Type   string `json:"type"`
-					Sample any    `json:"sample"`
-				} `json:"fields"`
-			} `json:"trigger"`
-			Steps map[string][]struct {
-				Path   string `json:"path"`
-				Fields []struct {
-					Path string `json:"path"`
-				} `json:"fields"`
-			} `json:"steps"`
-		} `json:"datatree"`
+		State      string   `json:"state"`
+		WebhookURL string   `json:"webhook_url"`
+		Datatree   datatree `json:"datatree"`
 	}
 	s.mustCall(200, "GET", "/api/v1/recipes/"+id, nil, &rec)
 	if rec.State != "stopped" {
@@ -84,24 +67,14 @@ func TestEventbriteFlow(t *testing.T) {
 
 	apiURL := bin.URL + "/anything/v3/orders/579759447/"
 	payload := `{"config": {"action": "order.placed", "user_id": "144138753572", "webhook_id": "287968"}, "api_url": "` + apiURL + `", "big": 9007199254740993}`
-	resp, err := http.Post(hook, "application/json", strings.NewReader(payload))
-	fatalIf(t, err, "post webhook")
-	var accepted struct {
-		ID    string `json:"id"`
-		JobID string `json:"job_id"`
-	}
-	json.NewDecoder(resp.Body).Decode(&accepted)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || accepted.ID == "" {
-		t.Fatalf("webhook answered %d %+v", resp.StatusCode, accepted)
-	}
+	eventID, jobID := acceptWebhook(t, hook, "application/json", strings.NewReader(payload))
 
-	j := s.waitJob(accepted.JobID)
+	j := s.waitJob(jobID)
 	if j.Status != "succeeded" {
 		t.Fatalf("job %s: %s", j.Status, deref(j.Error))
 	}
-	if j.EventID != accepted.ID {
-		t.Errorf("job event = %s, webhook answered event %s", j.EventID, accepted.ID)
+	if j.EventID != eventID {
+		t.Errorf("job event = %s, webhook answered event %s", j.EventID, eventID)
 	}
 	if !jsonEqual(t, j.Trigger.Output, []byte(payload)) {
 		t.Errorf("trigger output = %s, want the payload %s", j.Trigger.Output, payload)

@@ -17,15 +17,7 @@ type exampleView struct {
 		ID              string `json:"id"`
 		ResponseExample string `json:"response_example"`
 	} `json:"steps"`
-	Datatree struct {
-		Trigger []treeField            `json:"trigger"`
-		Steps   map[string][]treeField `json:"steps"`
-	} `json:"datatree"`
-}
-
-type treeField struct {
-	Path   string      `json:"path"`
-	Fields []treeField `json:"fields"`
+	Datatree datatree `json:"datatree"`
 }
 
 func hasPath(fs []treeField, path string) bool {

@@ -272,3 +272,43 @@ func fatalIf(t *testing.T, err error, what string, args ...any) {
 		t.Fatalf("%s: %v", fmt.Sprintf(what, args...), err)
 	}
 }
+
+// acceptWebhook posts a webhook, fails the test unless it is answered 200,
+// and returns the event and job ids of the answer.
+func acceptWebhook(t *testing.T, url, contentType string, body io.Reader) (eventID, jobID string) {
+	t.Helper()
+	resp, err := http.Post(url, contentType, body)
+	fatalIf(t, err, "post webhook")
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var a struct {
+		ID    string `json:"id"`
+		JobID string `json:"job_id"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(raw, &a) != nil || a.JobID == "" {
+		t.Fatalf("webhook %s answered %d: %s", url, resp.StatusCode, raw)
+	}
+	return a.ID, a.JobID
+}
+
+// countRows runs a COUNT query on the server's SQLite file, read-only.
+func countRows(t *testing.T, dir, query string) int {
+	t.Helper()
+	var n int
+	fatalIf(t, openDB(t, dir).QueryRow(query).Scan(&n), "%s", query)
+	return n
+}
+
+// datatree is the datatree of a recipe as the API returns it.
+type datatree struct {
+	Trigger []treeField            `json:"trigger"`
+	Steps   map[string][]treeField `json:"steps"`
+}
+
+// treeField is one field of a datatree.
+type treeField struct {
+	Path   string      `json:"path"`
+	Type   string      `json:"type"`
+	Sample any         `json:"sample"`
+	Fields []treeField `json:"fields"`
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"mime/multipart"
-	"net/http"
 	"testing"
 )
 
@@ -27,17 +26,8 @@ func TestWebhookMultipartLargeFileIsStoredAsBlob(t *testing.T) {
 	fw.Write(file)
 	fatalIf(t, mw.Close(), "close multipart")
 
-	resp, err := http.Post(s.webhookBase()+"/upload-big", mw.FormDataContentType(), bytes.NewReader(buf.Bytes()))
-	fatalIf(t, err, "post webhook")
-	var acc struct {
-		JobID string `json:"job_id"`
-	}
-	json.NewDecoder(resp.Body).Decode(&acc)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("webhook = %d", resp.StatusCode)
-	}
-	j := s.waitJob(acc.JobID)
+	_, jobID := acceptWebhook(t, s.webhookBase()+"/upload-big", mw.FormDataContentType(), &buf)
+	j := s.waitJob(jobID)
 	var out struct {
 		Scan map[string]any `json:"scan"`
 	}

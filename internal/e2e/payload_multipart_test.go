@@ -33,18 +33,8 @@ func TestWebhookMultipartForm(t *testing.T) {
 	fw.Write(file)
 	fatalIf(t, mw.Close(), "close multipart")
 
-	resp, err := http.Post(url, mw.FormDataContentType(), bytes.NewReader(buf.Bytes()))
-	fatalIf(t, err, "post webhook")
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("webhook = %d: %s", resp.StatusCode, raw)
-	}
-	var acc struct {
-		JobID string `json:"job_id"`
-	}
-	fatalIf(t, json.Unmarshal(raw, &acc), "decode %s", raw)
-	j := s.waitJob(acc.JobID)
+	_, jobID := acceptWebhook(t, url, mw.FormDataContentType(), bytes.NewReader(buf.Bytes()))
+	j := s.waitJob(jobID)
 
 	var got map[string]any
 	fatalIf(t, json.Unmarshal(j.Trigger.Output, &got), "decode trigger output %s", j.Trigger.Output)
@@ -80,7 +70,7 @@ func TestWebhookMultipartForm(t *testing.T) {
 	// Capture: text fields become a urlencoded example; files cannot.
 	cid := whCreate(s, whRecipe("upcap", "form", nil), false)
 	s.mustCall(200, "POST", "/api/v1/recipes/"+cid+"/capture", nil, nil)
-	resp, err = http.Post(s.webhookBase()+"/upcap", mw.FormDataContentType(), bytes.NewReader(buf.Bytes()))
+	resp, err := http.Post(s.webhookBase()+"/upcap", mw.FormDataContentType(), bytes.NewReader(buf.Bytes()))
 	fatalIf(t, err, "post capture")
 	resp.Body.Close()
 	if resp.StatusCode != 422 {

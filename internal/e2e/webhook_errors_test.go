@@ -6,13 +6,11 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -176,12 +174,7 @@ func whDecodeError(t *testing.T, header http.Header, raw []byte) whAPIError {
 // on disk.
 func whDBCount(t *testing.T, s *server, table string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.DataDir, "patchbay.db")+"?mode=ro")
-	fatalIf(t, err, "open database read-only")
-	defer db.Close()
-	var n int
-	fatalIf(t, db.QueryRow("SELECT COUNT(*) FROM "+table).Scan(&n), "count %s", table)
-	return n
+	return countRows(t, s.DataDir, "SELECT COUNT(*) FROM "+table)
 }
 
 // whAPIJobCount counts the jobs of every recipe through the API.
@@ -580,17 +573,7 @@ func TestWebhookCapture(t *testing.T) {
 		Trigger struct {
 			PayloadExample string `json:"payload_example"`
 		} `json:"trigger"`
-		Datatree struct {
-			Trigger []struct {
-				Path   string `json:"path"`
-				Type   string `json:"type"`
-				Fields []struct {
-					Path   string `json:"path"`
-					Type   string `json:"type"`
-					Sample any    `json:"sample"`
-				} `json:"fields"`
-			} `json:"trigger"`
-		} `json:"datatree"`
+		Datatree datatree `json:"datatree"`
 	}
 	s.mustCall(200, "GET", "/api/v1/recipes/"+id, nil, &rec)
 	if rec.Trigger.PayloadExample != payload {

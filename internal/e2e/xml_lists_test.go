@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -20,17 +18,8 @@ func TestXMLSingleElementIsAListWhenTheDatatreeSaysSo(t *testing.T) {
 		"steps": []any{map[string]any{"id": "get", "method": "GET", "url": bin.URL + "/anything/{{trigger.order.item[0].sku}}"}},
 	})
 	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
-	resp, err := http.Post(s.webhookBase()+"/xml-order", "application/xml", strings.NewReader(`<order id="2"><item><sku>only</sku></item></order>`))
-	fatalIf(t, err, "post webhook")
-	var a struct {
-		JobID string `json:"job_id"`
-	}
-	json.NewDecoder(resp.Body).Decode(&a)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("webhook answered %d", resp.StatusCode)
-	}
-	j := s.waitJob(a.JobID)
+	_, jobID := acceptWebhook(t, s.webhookBase()+"/xml-order", "application/xml", strings.NewReader(`<order id="2"><item><sku>only</sku></item></order>`))
+	j := s.waitJob(jobID)
 	if j.Status != "succeeded" {
 		t.Fatalf("job %s: %s", j.Status, deref(j.Error))
 	}
