@@ -34,11 +34,7 @@ func BenchmarkIntake(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req := httptest.NewRequest(http.MethodPost, "/webhooks/rest/"+token+"/order", bytes.NewReader(eventbritePayload))
-			req.SetPathValue("token", token)
-			req.SetPathValue("event", "order")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := post(h)
 			if rec.Code != http.StatusOK {
 				b.Errorf("status %d: %s", rec.Code, rec.Body)
 				return
@@ -51,11 +47,7 @@ func BenchmarkIntake(b *testing.B) {
 // that are already in the database.
 func TestIntakeStoresBeforeAnswering(t *testing.T) {
 	h := newHandler(t)
-	req := httptest.NewRequest(http.MethodPost, "/webhooks/rest/"+token+"/order", bytes.NewReader(eventbritePayload))
-	req.SetPathValue("token", token)
-	req.SetPathValue("event", "order")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := post(h)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -88,4 +80,15 @@ func newHandler(tb testing.TB) *webhook.Handler {
 		Catalog: catalog.New(s, box, time.Minute), Store: s, WebhookToken: token, MaxBodyBytes: 10 << 20,
 		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+}
+
+// post sends the Eventbrite webhook to the handler, routed as the server's
+// mux would route it.
+func post(h *webhook.Handler) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/rest/"+token+"/order", bytes.NewReader(eventbritePayload))
+	req.SetPathValue("token", token)
+	req.SetPathValue("event", "order")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }
