@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/job"
+	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/secret"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
@@ -37,6 +38,10 @@ type API struct {
 	BaseURL   string
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Triggers arms polling and schedule recipes when they start.
+	Triggers Triggers
+	// OAuth runs OAuth2 authorizations and reports their state (oauth.go).
+	OAuth *oauth.Manager
 
 	tokens sync.Map // sha256 of tokens known to be valid
 }
@@ -54,6 +59,9 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("PUT /api/v1/connections/{id}", a.updateConnection)
 	h("DELETE /api/v1/connections/{id}", a.deleteConnection)
 	h("POST /api/v1/connections/{id}/test", a.testConnection)
+	h("GET /api/v1/connections/{id}/authorize", a.authorizeConnection)
+	// The provider sends the browser here: no API token (see oauth.go).
+	mux.HandleFunc("GET /oauth/callback", a.oauthCallback)
 
 	h("GET /api/v1/recipes", a.listRecipes)
 	h("POST /api/v1/recipes", a.createRecipe)
@@ -63,6 +71,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/recipes/{id}/start", a.startRecipe)
 	h("POST /api/v1/recipes/{id}/stop", a.stopRecipe)
 	h("POST /api/v1/recipes/{id}/test", a.testRecipe)
+	h("POST /api/v1/recipes/{id}/run", a.runRecipe)
 	h("POST /api/v1/recipes/{id}/capture", a.captureRecipe)
 	h("POST /api/v1/recipes/{id}/example-from-job", a.exampleFromJob)
 	h("GET /api/v1/recipes/{id}/jobs", a.listJobs)

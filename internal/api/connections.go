@@ -27,6 +27,8 @@ type connectionView struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// TestResult is set when a save ran the connection's test request.
 	TestResult *testResult `json:"test_result,omitempty"`
+	// OAuth2 connections: redirect_url, oauth2_status, … (oauth.go).
+	*oauth2View
 }
 
 func connView(sc store.Connection) (connectionView, error) {
@@ -141,7 +143,10 @@ func (a *API) storedView(r *http.Request, id string) (store.Connection, connecti
 		return sc, connectionView{}, err
 	}
 	v, err := connView(sc)
-	return sc, v, err
+	if err != nil {
+		return sc, v, err
+	}
+	return sc, v, a.addOAuth2View(r, &v)
 }
 
 // respondSavedConnection answers a create or update: the stored document
@@ -185,6 +190,9 @@ func (a *API) listConnections(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if err := a.addOAuth2View(r, &v); err != nil {
+			return err
+		}
 		out = append(out, v)
 	}
 	httpx.JSON(w, http.StatusOK, map[string]any{"connections": out})
@@ -224,11 +232,12 @@ func (a *API) recipesUsing(r *http.Request, sc store.Connection) ([]string, erro
 		if err := json.Unmarshal(sr.Doc, &doc); err != nil {
 			continue
 		}
+		uses := doc.Trigger.Connection != "" && (doc.Trigger.Connection == sc.ID || doc.Trigger.Connection == sc.Name)
 		for _, s := range doc.Steps {
-			if s.Connection == sc.ID || s.Connection == sc.Name {
-				names = append(names, doc.Name)
-				break
-			}
+			uses = uses || s.Connection == sc.ID || s.Connection == sc.Name
+		}
+		if uses {
+			names = append(names, doc.Name)
 		}
 	}
 	sort.Strings(names)
@@ -300,6 +309,9 @@ func (a *API) runConnectionTest(ctx context.Context, live *connection.Live) (tes
 		msg := out.Err.Error()
 		res.Error = &msg
 		res.Stage, res.Diagnosis = httprequest.Diagnose(out)
+		if stage, d := diagnoseAuthorization(out.Err); stage != "" {
+			res.Stage, res.Diagnosis = stage, d
+		}
 	}
 	return res, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/payload"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/trigger/poll"
 )
 
 // recipeView is a recipe as the API returns it: the document (secrets
@@ -31,9 +32,11 @@ type recipeView struct {
 	Datatree   *recipe.Datatree `json:"datatree,omitempty"`
 	// Drift: fields that recent jobs' real payloads carried and the
 	// datatree lacks (single-recipe views only).
-	Drift     *recipeDrift `json:"drift,omitempty"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	Drift *recipeDrift `json:"drift,omitempty"`
+	// TriggerHealth: polling and schedule recipes (single-recipe views).
+	TriggerHealth *triggerHealth `json:"trigger_health,omitempty"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
 }
 
 // recipeDrift sums up the warnings of a recipe's newest driftJobs jobs.
@@ -64,6 +67,11 @@ func (a *API) view(sr store.Recipe, withTree bool) (recipeView, error) {
 		dt := doc.BuildDatatree()
 		v.Datatree = &dt
 		ctx := context.Background()
+		h, err := a.health(ctx, sr)
+		if err != nil {
+			return recipeView{}, err
+		}
+		v.TriggerHealth = h
 		drift := &recipeDrift{Fields: []string{}}
 		seen := map[string]bool{}
 		list, err := a.Store.Jobs(ctx, store.ListJobsParams{RecipeID: sr.ID, Limit: driftJobs})
@@ -122,6 +130,9 @@ func (a *API) checkRecipe(r *http.Request, doc *recipe.Document) error {
 		_, err := a.Store.Connection(r.Context(), name)
 		return err == nil
 	})
+	if doc.Trigger.Type == recipe.TriggerPolling {
+		problems = append(problems, pollProblems(doc.Trigger, problems)...)
+	}
 	if len(problems) > 0 {
 		return invalid("invalid_recipe", problems)
 	}
@@ -383,10 +394,21 @@ func (a *API) stopRecipe(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) setState(w http.ResponseWriter, r *http.Request, state string) error {
 	id := r.PathValue("id")
+	before, err := a.Store.Recipe(r.Context(), id)
+	if err != nil {
+		return err
+	}
 	if err := a.Store.SetRecipeState(background(r), id, state); err != nil {
 		return err
 	}
 	a.Catalog.Invalidate()
+	// A polling or schedule recipe fires its first event when it starts
+	// (not again when started twice).
+	if state == recipe.StateStarted && before.State != recipe.StateStarted && a.Triggers != nil {
+		if err := a.Triggers.Arm(background(r), before); err != nil {
+			return err
+		}
+	}
 	return a.respondRecipe(w, r, id, http.StatusOK)
 }
 
@@ -404,4 +426,22 @@ func (a *API) captureRecipe(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.Catalog.Invalidate()
 	return a.respondRecipe(w, r, id, http.StatusOK)
+}
+
+// pollProblems adds what the poll package finds wrong with a polling
+// trigger (it knows pagination and paths in detail; the recipe package
+// cannot import it) at paths the recipe validation did not already report.
+func pollProblems(t recipe.Trigger, known []recipe.Problem) []recipe.Problem {
+	reported := map[string]bool{}
+	for _, p := range known {
+		reported[p.Path] = true
+	}
+	var out []recipe.Problem
+	for _, p := range poll.Validate(t) {
+		if !reported[p.Path] {
+			reported[p.Path] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -24,10 +24,12 @@ import (
 	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/job"
 	"github.com/patchbay/patchbay/internal/metrics"
+	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/secret"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/sqlite"
+	"github.com/patchbay/patchbay/internal/trigger/scheduler"
 	"github.com/patchbay/patchbay/internal/trigger/webhook"
 	"github.com/patchbay/patchbay/internal/web"
 )
@@ -41,13 +43,21 @@ type App struct {
 	workspace store.Workspace
 	catalog   *catalog.Catalog
 	runner    *job.Runner
-	metrics   *metrics.Metrics
-	server    *http.Server
-	listener  net.Listener
-	served    chan error
-	stopOnce  sync.Once
-	stopErr   error
-	debug     *http.Server
+	// scheduler fires polling and schedule triggers; schedulerDone is
+	// closed when its loop has returned.
+	scheduler     *scheduler.Scheduler
+	stopScheduler context.CancelFunc
+	schedulerDone chan struct{}
+	metrics       *metrics.Metrics
+	server        *http.Server
+	listener      net.Listener
+	served        chan error
+	stopOnce      sync.Once
+	stopErr       error
+	debug         *http.Server
+
+	// oauth gives OAuth2 connections their tokens and runs authorizations.
+	oauth *oauth.Manager
 }
 
 // OpenStore opens the configured database and the secret key. Commands
@@ -97,12 +107,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a := &App{cfg: cfg, log: log, store: s, box: box, workspace: ws, metrics: metrics.New(), served: make(chan error, 1)}
 	a.catalog = catalog.New(s, box, time.Second)
 	exec := &httprequest.Executor{Client: httpx.NewClient(httpx.ClientOptions{AllowPrivateNetworks: cfg.AllowPrivateNetworks})}
+	// Steps through OAuth2 connections get their tokens from the executor.
+	a.oauth = &oauth.Manager{Store: s, Box: box, Log: log, RedirectURL: cfg.BaseURL + "/oauth/callback"}
+	exec.Tokens = a.oauth
 	host, _ := os.Hostname()
 	a.runner = &job.Runner{
 		Store: s, Catalog: a.catalog, Executor: exec, Log: log, Metrics: a.metrics,
 		Owner:   fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8]),
 		Workers: cfg.Workers, Lease: cfg.JobLease, RetryBase: cfg.RetryBase, ShutdownTimeout: cfg.ShutdownTimeout,
 	}
+	a.scheduler = &scheduler.Scheduler{Store: s, Catalog: a.catalog, Executor: exec, Owner: a.runner.Owner, Log: log}
 	a.server = &http.Server{
 		Handler:           a.routes(exec),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -119,7 +133,7 @@ func (a *App) routes(exec *httprequest.Executor) http.Handler {
 		MaxBodyBytes: a.cfg.MaxBodyBytes, Metrics: a.metrics, Log: a.log}
 	mux.Handle("/webhooks/rest/{token}/{event}", wh)
 	(&api.API{Store: a.store, Catalog: a.catalog, Runner: a.runner, Executor: exec, Box: a.box,
-		Workspace: a.workspace, BaseURL: a.cfg.BaseURL, Log: a.log}).Routes(mux)
+		Workspace: a.workspace, BaseURL: a.cfg.BaseURL, Log: a.log, Triggers: a.scheduler, OAuth: a.oauth}).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -150,6 +164,12 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	a.listener = ln
+	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopScheduler, a.schedulerDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.schedulerDone)
+		a.scheduler.Run(schedCtx)
+	}()
 	go func() { a.served <- a.server.Serve(ln) }()
 	a.log.Info("patchbay serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL,
 		"data_dir", a.cfg.DataDir, "webhook_base_url", a.cfg.BaseURL+"/webhooks/rest/"+a.workspace.WebhookToken)
@@ -175,6 +195,10 @@ func (a *App) Stop(ctx context.Context) error {
 			a.debug.Close()
 		}
 		if a.listener != nil {
+			// No new polls or ticks; one under way finishes (or its
+			// lease runs out and another process redoes it).
+			a.stopScheduler()
+			<-a.schedulerDone
 			a.runner.Stop()
 		}
 		if err := a.store.Close(); err != nil {

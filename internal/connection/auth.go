@@ -16,6 +16,7 @@ type Live struct {
 	Secrets Secrets
 
 	clients *clientCache // set by New
+	memo    tokenMemo    // OAuth2 tokens handed out, masked in records (oauth2.go)
 }
 
 // Apply authenticates req with the connection's secrets. What it adds is
@@ -52,7 +53,7 @@ func (l *Live) Apply(req *http.Request) {
 // a Digest answer's parameters, response hash included, are all dropped).
 func (l *Live) MaskHeaders(h http.Header) http.Header {
 	out := h.Clone()
-	if v := out.Get("Authorization"); v != "" && (l.Doc.Auth.Username != "" || l.Secrets.Token != "" || l.Doc.Auth.Type == AuthDigest) {
+	if v := out.Get("Authorization"); v != "" && (l.Doc.Auth.Username != "" || l.Secrets.Token != "" || l.Doc.Auth.Type == AuthDigest || l.IsOAuth2()) {
 		scheme, _, _ := strings.Cut(v, " ")
 		out.Set("Authorization", scheme+" "+Masked)
 	}
@@ -95,6 +96,12 @@ func (l *Live) SecretValues() []string {
 	add(l.Secrets.Password)
 	add(l.Secrets.Token)
 	add(l.Secrets.ClientKey)
+	for _, v := range l.proxySecretForms() {
+		add(v)
+	}
+	for _, v := range l.oauth2SecretForms() {
+		add(v)
+	}
 	for _, v := range l.Secrets.Headers {
 		add(v)
 	}

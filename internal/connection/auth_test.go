@@ -468,7 +468,7 @@ func TestValidate(t *testing.T) {
 			[]Problem{{"auth.headers", `"X-Api Key" is not a valid header name`}},
 		},
 		{"missing name", func(d *Document) { d.Name = " " }, []Problem{{"name", "is required"}}},
-		{"oauth2 not available yet", func(d *Document) { d.Type = TypeHTTPOAuth2 }, []Problem{{"type", "http_oauth2 connections are not available yet"}}},
+		{"oauth2 without its object", func(d *Document) { d.Type = TypeHTTPOAuth2 }, []Problem{{"oauth2", "is required for type http_oauth2 (token_url, client_id, client_secret, …)"}}},
 		{"unknown type", func(d *Document) { d.Type = "soap" }, []Problem{{"type", `unknown connection type "soap" (want http or http_oauth2)`}}},
 		{"test without url", func(d *Document) { d.Test = &TestRequest{} }, []Problem{{"test.url", "is required"}}},
 	}

@@ -21,6 +21,7 @@ type clientCache struct {
 	base   *http.Client
 	client *http.Client
 	err    error
+	budget *Budget // see Live.Budget
 }
 
 // TLSConfig builds the connection's TLS configuration, or nil when it sets
@@ -53,11 +54,11 @@ func (l *Live) TLSConfig() (*tls.Config, error) {
 }
 
 // HTTPClient is the client requests through this connection use: base
-// itself when the connection sets no TLS options, otherwise a client with
-// its own Transport cloned from base's, so that base's guarded dialer
-// (the SSRF check) stays in front. It is built once per Live made by New.
+// itself when the connection sets no TLS or proxy options, otherwise a
+// client with its own Transport cloned from base's, so that base's guarded
+// dialer (the SSRF check) stays in front. It is built once per Live made by New.
 func (l *Live) HTTPClient(base *http.Client) (*http.Client, error) {
-	if t := l.Doc.TLS; t == nil || (t.CABundle == "" && !t.InsecureSkipVerify && t.ClientCert == "") {
+	if t := l.Doc.TLS; (t == nil || (t.CABundle == "" && !t.InsecureSkipVerify && t.ClientCert == "")) && l.Doc.Proxy == nil {
 		return base, nil
 	}
 	if l.clients == nil {
@@ -92,11 +93,22 @@ func (l *Live) buildClient(base *http.Client) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	proxy, err := l.proxyURL()
+	if err != nil {
+		return nil, err
+	}
 	bt, ok := base.Transport.(*http.Transport)
 	if !ok {
-		return nil, errors.New("the connection's TLS options need an *http.Transport")
+		return nil, errors.New("the connection's TLS and proxy options need an *http.Transport")
 	}
 	tr := bt.Clone() // keeps DialContext: the address guard
 	tr.TLSClientConfig = cfg
+	if proxy != nil {
+		// The guarded dialer now dials the proxy, so the SSRF check
+		// applies to the proxy's address; the target is reached by the
+		// proxy, beyond this process's network.
+		tr.Proxy = http.ProxyURL(proxy)
+		tr.OnProxyConnectResponse = checkProxyConnect
+	}
 	return &http.Client{Transport: tr, CheckRedirect: base.CheckRedirect, Jar: base.Jar, Timeout: base.Timeout}, nil
 }

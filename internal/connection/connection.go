@@ -7,7 +7,6 @@ package connection
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/url"
@@ -38,17 +37,22 @@ const SetMarker = "set"
 
 // Document is the connection document of DESIGN.md.
 type Document struct {
-	ID      string          `json:"id,omitempty"`
-	Name    string          `json:"name"`
-	Type    string          `json:"type"`
-	BaseURL string          `json:"base_url,omitempty"`
-	Auth    Auth            `json:"auth"`
-	Test    *TestRequest    `json:"test,omitempty"`
-	OAuth2  json.RawMessage `json:"oauth2,omitempty"`
+	ID      string       `json:"id,omitempty"`
+	Name    string       `json:"name"`
+	Type    string       `json:"type"`
+	BaseURL string       `json:"base_url,omitempty"`
+	Auth    Auth         `json:"auth"`
+	Test    *TestRequest `json:"test,omitempty"`
+	OAuth2  *OAuth2      `json:"oauth2,omitempty"` // type http_oauth2 (oauth2.go)
 	// Timeout bounds each request through the connection ("20s") when the
 	// step sets no timeout of its own.
 	Timeout string `json:"timeout,omitempty"`
 	TLS     *TLS   `json:"tls,omitempty"`
+	// Proxy is the outbound proxy requests go through (proxy.go).
+	Proxy *Proxy `json:"proxy,omitempty"`
+	// Limits is the request budget every recipe using the connection
+	// shares (budget.go).
+	Limits *Limits `json:"limits,omitempty"`
 }
 
 // TLS are a connection's TLS options. ClientKey is a secret.
@@ -110,6 +114,10 @@ type Secrets struct {
 	Params   map[string]string `json:"params,omitempty"`
 	// ClientKey is the PEM private key of tls.client_cert.
 	ClientKey string `json:"client_key,omitempty"`
+	// ProxyPassword is proxy.password.
+	ProxyPassword string `json:"proxy_password,omitempty"`
+	// ClientSecret is oauth2.client_secret.
+	ClientSecret string `json:"client_secret,omitempty"`
 }
 
 // Problem is one thing wrong in a document, at a path.
@@ -132,6 +140,7 @@ func (d *Document) Normalize() {
 	if d.Test != nil && d.Test.Method == "" {
 		d.Test.Method = "GET"
 	}
+	d.normalizeOAuth2()
 }
 
 // Validate lists the problems of a normalized document.
@@ -144,7 +153,6 @@ func (d *Document) Validate() []Problem {
 	switch d.Type {
 	case TypeHTTP:
 	case TypeHTTPOAuth2:
-		add("type", "http_oauth2 connections are not available yet")
 	default:
 		add("type", "unknown connection type %q (want http or http_oauth2)", d.Type)
 	}
@@ -220,6 +228,9 @@ func (d *Document) Validate() []Problem {
 			}
 		}
 	}
+	ps = append(ps, d.Proxy.problems()...)
+	ps = append(ps, d.Limits.problems()...)
+	ps = append(ps, d.oauth2Problems()...)
 	return ps
 }
 
@@ -233,6 +244,13 @@ func (d Document) SplitSecrets() (Document, Secrets) {
 		t.ClientKey = marker(t.ClientKey)
 		d.TLS = &t
 	}
+	if d.Proxy != nil {
+		p := *d.Proxy
+		s.ProxyPassword = p.Password
+		p.Password = marker(p.Password)
+		d.Proxy = &p
+	}
+	d.splitOAuth2Secret(&s)
 	d.Auth.Password = marker(d.Auth.Password)
 	d.Auth.Token = marker(d.Auth.Token)
 	d.Auth.Headers = markMap(d.Auth.Headers)
@@ -251,6 +269,12 @@ func (s *Secrets) KeepSecrets(old Secrets) {
 	}
 	if s.ClientKey == SetMarker {
 		s.ClientKey = old.ClientKey
+	}
+	if s.ProxyPassword == SetMarker {
+		s.ProxyPassword = old.ProxyPassword
+	}
+	if s.ClientSecret == SetMarker {
+		s.ClientSecret = old.ClientSecret
 	}
 	for k, v := range s.Headers {
 		if v == SetMarker {

@@ -18,8 +18,15 @@
 // A field name that is not an identifier is written quoted in brackets.
 // Plain paths are resolved by this package's own walker, never by expr.
 //
+// A polling trigger's own request may also use {{cursor}}, the cursor of
+// the previous poll (Env.Cursor). Before the first cursor exists it is null:
+// {{cursor}} inside text renders as an empty string (so since={{cursor}}
+// asks for everything) and a formula may give a default, as in
+// {{ cursor ?? "1970-01-01T00:00:00Z" }}. The recipe validator decides
+// where cursor may be used; this package resolves it wherever it appears.
+//
 // Anything else is a formula in the expr-lang/expr language, in which
-// trigger and steps are the data roots:
+// trigger, steps and cursor are the data roots:
 //
 //	{{ upper(trigger.name) }}
 //	{{ trigger.count + 1 }}

@@ -30,6 +30,7 @@ const (
 // formulaEnv is the only thing a formula runs against. Every reference to
 // trigger or steps is rewritten at compile time into an index into Refs,
 // which Render fills from its own resolver, so expr never looks data up.
+// cursor is rewritten the same way.
 type formulaEnv struct {
 	// Refs is typed any (holding *[8]any or []any) because reading an
 	// interface field through reflect does not allocate, unlike a slice.
@@ -81,7 +82,7 @@ func compileError(err error, pill string) *SyntaxError {
 	}
 	msg := fe.Message
 	if strings.HasPrefix(msg, "unknown name ") {
-		msg += " (data references start with trigger or steps)"
+		msg += " (data references start with trigger, steps or cursor)"
 	}
 	return &SyntaxError{Offset: fe.From, Pill: pill, Msg: msg}
 }
@@ -231,13 +232,13 @@ func (r *refPatcher) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
 		switch n.Value {
-		case rootTrigger, rootSteps:
+		case rootTrigger, rootSteps, rootCursor:
 			slot := &ast.IntegerNode{Value: len(r.paths)}
 			r.paths = append(r.paths, newPath(n.Value))
 			r.pos = append(r.pos, n.Location().From)
 			ast.Patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: refsName}, Property: slot})
 		case "$env":
-			r.fail(n, "$env is not available; data references start with trigger or steps")
+			r.fail(n, "$env is not available; data references start with trigger, steps or cursor")
 		}
 	case *ast.MemberNode:
 		slot, ok := slotOf(n.Node)
@@ -262,7 +263,7 @@ func (r *refPatcher) Visit(node *ast.Node) {
 		}
 		*node = n.Node
 	case *ast.VariableDeclaratorNode:
-		if n.Name == rootTrigger || n.Name == rootSteps || n.Name == "$env" {
+		if isRoot(n.Name) || n.Name == "$env" {
 			r.fail(n, fmt.Sprintf("cannot use %s as a variable name", n.Name))
 		}
 	}

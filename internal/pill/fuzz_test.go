@@ -22,6 +22,7 @@ func FuzzCompileRender(f *testing.F) {
 		"{{", "}}", "{{}}", "{{ }", "{{ ' }}", "{{ steps }}", "{{ $env }}",
 		"{{ trigger.attendees[-1] }}", "{{ 1..10 }}", "{{ let x = trigger; x.count }}",
 		"{{trigger.a[99999999999999999999]}}",
+		"{{cursor}}", `{{ cursor ?? "0" }}`, "{{cursor.x[0]}}",
 	} {
 		f.Add(seed)
 	}

@@ -10,11 +10,18 @@ import (
 	"unicode/utf8"
 )
 
-// The two names a data reference may start with.
+// The names a data reference may start with. cursor is a polling
+// trigger's cursor, offered to the poll's own request templates.
 const (
 	rootTrigger = "trigger"
 	rootSteps   = "steps"
+	rootCursor  = "cursor"
 )
+
+// isRoot reports whether name starts a data reference.
+func isRoot(name string) bool {
+	return name == rootTrigger || name == rootSteps || name == rootCursor
+}
 
 // segment is one step of a path after its root: a field name or a list index.
 type segment struct {
@@ -26,7 +33,7 @@ type segment struct {
 // path is a data reference with constant parts, split once at compile time
 // so that resolving it is a plain walk with no parsing and no allocation.
 type path struct {
-	root string    // rootTrigger or rootSteps
+	root string    // rootTrigger, rootSteps or rootCursor
 	step string    // step id when root is rootSteps
 	segs []segment // the parts after the root and step id
 	text string    // canonical form, e.g. `steps.get_order.body["content-type"]`
@@ -104,7 +111,7 @@ func scanName(s string) int {
 func parsePath(s string) (*path, bool) {
 	n := scanName(s)
 	root := s[:n]
-	if root != rootTrigger && root != rootSteps {
+	if !isRoot(root) {
 		return nil, false
 	}
 	p := newPath(root)
@@ -205,9 +212,12 @@ const (
 // pill is the pill text used in the error.
 func (p *path) resolve(env Env, pill string) (any, error) {
 	var cur any
-	if p.root == rootTrigger {
+	switch p.root {
+	case rootTrigger:
 		cur = env.Trigger
-	} else {
+	case rootCursor:
+		cur = env.Cursor
+	default:
 		v, ok := env.Steps[p.step]
 		if !ok {
 			return nil, &MissingError{

@@ -12,12 +12,17 @@ import (
 type Env struct {
 	Trigger any            // trigger output tree
 	Steps   map[string]any // step id -> output tree ({"status":..,"headers":..,"body":..})
+	// Cursor is a polling trigger's cursor, read by {{cursor}} in the
+	// poll's own request. nil means no cursor yet: {{cursor}} then renders
+	// as an empty string inside text, and a formula can give a default
+	// with cursor ?? "...".
+	Cursor any
 }
 
 // Ref is one data reference found in a template.
 type Ref struct {
 	Text string // the whole pill as written, e.g. "{{steps.get_ordr.body.id}}"
-	Root string // "trigger" or "steps"
+	Root string // "trigger", "steps" or "cursor"
 	Step string // step id when Root == "steps", else ""
 	Path string // the rest, dotted, e.g. "body.id" or "attendees[0].email"
 }
@@ -58,8 +63,8 @@ func (p *pill) value(env Env) (any, error) {
 
 // Compile parses src. The error, a *SyntaxError, says what is wrong and at
 // which character offset: an unclosed "{{", an empty pill, a formula that
-// does not compile, or a name other than trigger, steps, a function or a
-// variable the formula declares.
+// does not compile, or a name other than trigger, steps, cursor, a function
+// or a variable the formula declares.
 func Compile(src string) (*Template, error) {
 	t := &Template{src: src, srcAny: src}
 	done := 0 // bytes of src already turned into parts

@@ -17,8 +17,16 @@ type Datatree struct {
 // example that does not parse gives an empty tree (validation has said why).
 func (d *Document) BuildDatatree() Datatree {
 	dt := Datatree{Trigger: []payload.Field{}, Steps: map[string][]payload.Field{}}
-	if ex := strings.TrimSpace(string(d.Trigger.PayloadExample)); ex != "" {
-		dt.Trigger = inferExample(d.Trigger.PayloadType, ex)
+	switch d.Trigger.Type {
+	case TriggerSchedule:
+		dt.Trigger = scheduleTree()
+	case TriggerPolling:
+		// A polling job's trigger output is one record of the response.
+		dt.Trigger = recordTree(d.Trigger)
+	default:
+		if ex := strings.TrimSpace(string(d.Trigger.PayloadExample)); ex != "" {
+			dt.Trigger = inferExample(d.Trigger.PayloadType, ex)
+		}
 	}
 	for _, s := range d.Steps {
 		dt.Steps[s.ID] = stepTree(s)
@@ -82,6 +90,52 @@ func prefix(fs []payload.Field, parent string) []payload.Field {
 		}
 		f.Fields = prefix(f.Fields, parent)
 		out[i] = f
+	}
+	return out
+}
+
+// recordTree is the datatree of one record of a polling trigger's
+// response example: the item schema of the list at items_path (merged over
+// every example record, in document order), rebased so that a record's
+// fields are the trigger's top level.
+func recordTree(t Trigger) []payload.Field {
+	if _, err := ExampleRecord(t); err != nil {
+		return []payload.Field{}
+	}
+	fs := inferExample(t.ResponseType, string(t.ResponseExample))
+	listPath := ""
+	if t.ItemsPath != "" {
+		for _, seg := range strings.Split(t.ItemsPath, ".") {
+			found := false
+			for _, f := range fs {
+				if f.Name == seg {
+					fs, found = f.Fields, true
+					listPath = f.Path
+					break
+				}
+			}
+			if !found {
+				return []payload.Field{}
+			}
+		}
+	}
+	// List items are pathed "<list>[].<field>"; a single XML element
+	// standing for a list of one is pathed "<list>.<field>".
+	return rebase(fs, []string{listPath + "[].", listPath + ".", "[]."})
+}
+
+// rebase strips the first matching prefix from every field path.
+func rebase(fs []payload.Field, prefixes []string) []payload.Field {
+	out := make([]payload.Field, 0, len(fs))
+	for _, f := range fs {
+		for _, p := range prefixes {
+			if p != "." && strings.HasPrefix(f.Path, p) {
+				f.Path = strings.TrimPrefix(f.Path, p)
+				break
+			}
+		}
+		f.Fields = rebase(f.Fields, prefixes)
+		out = append(out, f)
 	}
 	return out
 }

@@ -81,9 +81,12 @@ func fieldProblems(path string, fields map[string]json.RawMessage, target any) [
 
 var (
 	documentFields = set("id", "name", "trigger", "steps", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture")
-	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify")
-	verifyFields   = set("scheme", "secret", "header", "username", "password", "tolerance")
-	stepFields     = set("id", "name", "action", "connection", "method", "url", "query", "headers", "body_type", "body",
+	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify",
+		"connection", "method", "url", "query", "headers", "interval", "items_path", "id_path", "cursor_path",
+		"pagination", "since", "order", "response_type", "response_example", "every", "cron", "timezone")
+	paginationFields = set("type", "next_path", "token_path", "token_param", "param", "start", "page_size", "size_param", "max_pages")
+	verifyFields     = set("scheme", "secret", "header", "username", "password", "tolerance")
+	stepFields       = set("id", "name", "action", "connection", "method", "url", "query", "headers", "body_type", "body",
 		"response_type", "response_example", "timeout", "max_attempts")
 )
 
@@ -112,6 +115,7 @@ func unknownFields(raw map[string]any) []Problem {
 	if t, ok := raw["trigger"].(map[string]any); ok {
 		check("trigger", t, triggerFields)
 		check("trigger.verify", t["verify"], verifyFields)
+		check("trigger.pagination", t["pagination"], paginationFields)
 	}
 	if steps, ok := raw["steps"].([]any); ok {
 		for i, s := range steps {

@@ -41,6 +41,58 @@ type Trigger struct {
 	PayloadType    string  `json:"payload_type,omitempty"`
 	PayloadExample Example `json:"payload_example,omitempty"`
 	Verify         *Verify `json:"verify,omitempty"`
+
+	// Polling trigger: a request through Connection every Interval, whose
+	// response lists records at ItemsPath, each known by IDPath. The
+	// request's templates may use {{cursor}} (see CursorPath).
+	Connection string            `json:"connection,omitempty"`
+	Method     string            `json:"method,omitempty"`
+	URL        string            `json:"url,omitempty"`
+	Query      map[string]string `json:"query,omitempty"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Interval   Duration          `json:"interval,omitempty"`
+	ItemsPath  string            `json:"items_path,omitempty"`
+	IDPath     string            `json:"id_path,omitempty"`
+	// CursorPath is a field of each record (e.g. "updated_at"); the largest
+	// value seen is the cursor, offered to the next poll as {{cursor}}.
+	CursorPath string      `json:"cursor_path,omitempty"`
+	Pagination *Pagination `json:"pagination,omitempty"`
+	// Since is where a first start picks up records from: "now" (the
+	// default: the first poll only records what exists), "all", or an
+	// RFC 3339 date (records whose cursor is older are only recorded).
+	Since string `json:"since,omitempty"`
+	// Order says how the API lists records: "oldest_first" (default) or
+	// "newest_first". Jobs are always created oldest first.
+	Order           string  `json:"order,omitempty"`
+	ResponseType    string  `json:"response_type,omitempty"`
+	ResponseExample Example `json:"response_example,omitempty"`
+
+	// Schedule trigger: Every (>= 1s) or a 5-field Cron in Timezone.
+	Every    Duration `json:"every,omitempty"`
+	Cron     string   `json:"cron,omitempty"`
+	Timezone string   `json:"timezone,omitempty"`
+}
+
+// Pagination says how a poll finds the next page of records.
+type Pagination struct {
+	// Type is next_url (NextPath names the next page's URL in the body),
+	// link_header (RFC 8288 Link: rel="next"), token (TokenPath in the body
+	// is sent back as the TokenParam query parameter), page (Param counts
+	// pages from Start, default 1) or offset (Param counts records from
+	// Start, default 0). Page and offset stop at an empty or short page.
+	Type       string `json:"type"`
+	NextPath   string `json:"next_path,omitempty"`
+	TokenPath  string `json:"token_path,omitempty"`
+	TokenParam string `json:"token_param,omitempty"`
+	Param      string `json:"param,omitempty"`
+	Start      *int   `json:"start,omitempty"`
+	// PageSize is what a full page holds (page and offset); a shorter page
+	// is the last. With SizeParam it is also sent as that parameter.
+	PageSize  int    `json:"page_size,omitempty"`
+	SizeParam string `json:"size_param,omitempty"`
+	// MaxPages bounds the pages read in one poll (default 10, at most 100);
+	// the rest are read by the next poll.
+	MaxPages int `json:"max_pages,omitempty"`
 }
 
 // Verify is the check of incoming webhooks. Secret and Password are write-only.

@@ -49,8 +49,11 @@ func (d *Document) Normalize() {
 	d.Name = strings.TrimSpace(d.Name)
 	t := &d.Trigger
 	t.Type = strings.ToLower(strings.TrimSpace(t.Type))
-	if t.Type == TriggerWebhook && t.PayloadType == "" {
+	if (t.Type == TriggerWebhook || t.Type == TriggerManual) && t.PayloadType == "" {
 		t.PayloadType = payload.JSON
+	}
+	if t.Type == TriggerPolling {
+		t.normalizePolling()
 	}
 	if t.Verify != nil && t.Verify.Scheme == "" {
 		t.Verify.Scheme = "none"
@@ -86,7 +89,7 @@ func (d *Document) Validate(connectionExists func(string) bool) []Problem {
 	if d.Name == "" {
 		add("name", "is required")
 	}
-	d.validateTrigger(add)
+	d.validateTrigger(add, connectionExists)
 	seen := map[string]int{}
 	for i := range d.Steps {
 		s := &d.Steps[i]
@@ -145,7 +148,7 @@ func (d *Document) Validate(connectionExists func(string) bool) []Problem {
 	return ps
 }
 
-func (d *Document) validateTrigger(add func(string, string, ...any)) {
+func (d *Document) validateTrigger(add func(string, string, ...any), connectionExists func(string) bool) {
 	t := d.Trigger
 	switch t.Type {
 	case TriggerWebhook:
@@ -183,8 +186,10 @@ func (d *Document) validateTrigger(add func(string, string, ...any)) {
 		if t.Event != "" {
 			add("trigger.event", "only webhook triggers have an event")
 		}
-	case TriggerPolling, TriggerSchedule:
-		add("trigger.type", "%s triggers are not available yet (webhook and manual are)", t.Type)
+	case TriggerPolling:
+		d.validatePolling(add, connectionExists)
+	case TriggerSchedule:
+		d.validateSchedule(add)
 	case "":
 		add("trigger.type", "is required (webhook, polling, schedule or manual)")
 	default:
@@ -264,6 +269,10 @@ func (d *Document) checkBody(add func(string, string, ...any), path string, s *S
 // earlier: data a job cannot have yet is a mistake to catch on save.
 func (d *Document) checkRefs(add func(string, string, ...any), path string, refs []pill.Ref, stepIndex int) {
 	for _, r := range refs {
+		if r.Root == "cursor" {
+			add(path, "%s: the cursor belongs to a polling trigger's request, not to a step", r.Text)
+			continue
+		}
 		if r.Root != "steps" {
 			continue
 		}

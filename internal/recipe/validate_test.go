@@ -254,16 +254,43 @@ func TestValidateProblems(t *testing.T) {
 			want:   []Problem{{"trigger.type", "is required (webhook, polling, schedule or manual)"}},
 		},
 		{
-			name:   "polling not available yet",
-			base:   jiraRecipe,
-			mutate: func(d *Document) { d.Trigger.Type = TriggerPolling },
-			want:   []Problem{{"trigger.type", "polling triggers are not available yet (webhook and manual are)"}},
+			name: "polling trigger without url and id_path",
+			base: jiraRecipe,
+			mutate: func(d *Document) {
+				d.Trigger = Trigger{Type: TriggerPolling, ItemsPath: "data.items", Pagination: &Pagination{Type: "token", TokenPath: "next"}}
+				d.Normalize()
+			},
+			want: []Problem{
+				{"trigger.url", "is required for a polling trigger"},
+				{"trigger.id_path", `is required: it is the field that makes a record new (e.g. "id")`},
+				{"trigger.pagination.token_param", "is required for token pagination"},
+			},
 		},
 		{
-			name:   "schedule not available yet",
+			name: "polling request that refers to the trigger",
+			base: jiraRecipe,
+			mutate: func(d *Document) {
+				d.Trigger = Trigger{Type: TriggerPolling, URL: "https://example.com/items?after={{cursor}}&x={{trigger.id}}", IDPath: "id", Connection: "nope"}
+				d.Normalize()
+			},
+			want: []Problem{
+				{"trigger.connection", `no connection named "nope"`},
+				{"trigger.url", "{{trigger.id}}: a poll request can use only {{cursor}} (there is no trigger output or step before the poll)"},
+			},
+		},
+		{
+			name:   "schedule trigger with neither every nor cron",
 			base:   jiraRecipe,
-			mutate: func(d *Document) { d.Trigger.Type = TriggerSchedule },
-			want:   []Problem{{"trigger.type", "schedule triggers are not available yet (webhook and manual are)"}},
+			mutate: func(d *Document) { d.Trigger = Trigger{Type: TriggerSchedule} },
+			want:   []Problem{{"trigger", "a schedule trigger needs every or cron"}},
+		},
+		{
+			name: "schedule trigger with a bad cron",
+			base: jiraRecipe,
+			mutate: func(d *Document) {
+				d.Trigger = Trigger{Type: TriggerSchedule, Cron: "0 25 * * *", Timezone: "Europe/Berlin"}
+			},
+			want: []Problem{{"trigger.cron", `hour field "25": end of range (25) above maximum (23): 25`}},
 		},
 		{
 			name:   "manual trigger with an event",

@@ -132,7 +132,135 @@ type Store interface {
 	CountEvents(ctx context.Context) (int, error)
 	CountJobs(ctx context.Context) (int, error)
 
+	// Triggers: a started polling or schedule recipe has one durable,
+	// leased unit of work, "the poll or tick due at NextDue" (TriggerState).
+	// ArmTrigger (re)sets it when a recipe starts; ClaimTriggers leases
+	// those due to one process; CompleteTrigger, in one transaction, checks
+	// the lease is still held, creates the jobs, records seen records and
+	// the cursor, and moves NextDue on.
+	ArmTrigger(ctx context.Context, recipeID string, due time.Time) error
+	// NextTriggerDue is the earliest NextDue of started recipes (zero: none).
+	NextTriggerDue(ctx context.Context) (time.Time, error)
+	ClaimTriggers(ctx context.Context, owner string, now time.Time, max int, lease time.Duration) ([]TriggerClaim, error)
+	CompleteTrigger(ctx context.Context, c TriggerCompletion) (TriggerOutcome, error)
+	// TriggerState is a recipe's trigger state, or ErrNotFound before its first start.
+	TriggerState(ctx context.Context, recipeID string) (TriggerState, error)
+	// CountSeenRecords serves tests and the recipe view.
+	CountSeenRecords(ctx context.Context, recipeID string) (int, error)
+
+	// OAuth2 (issue 4): the tokens of an OAuth2 connection live apart
+	// from its document, so a refresh never rewrites the document; the
+	// states of authorizations under way live in the database, so a
+	// callback that reaches another process still finds its state.
+	//
+	// OAuthToken is a connection's token row, or ErrNotFound before its
+	// first authorization (or first client-credentials token).
+	OAuthToken(ctx context.Context, connectionID string) (OAuthToken, error)
+	// SaveOAuthToken writes t whatever is stored (a new authorization);
+	// the row's Version goes up by one.
+	SaveOAuthToken(ctx context.Context, t OAuthToken) error
+	// SwapOAuthToken writes t only if the row is still at version (a
+	// refresh: access and rotated refresh token together, and only if no
+	// one else has refreshed or reauthorized meanwhile); it reports
+	// whether it did.
+	SwapOAuthToken(ctx context.Context, t OAuthToken, version int64) (bool, error)
+	// CreateOAuthState records an authorization under way and drops
+	// states that have expired.
+	CreateOAuthState(ctx context.Context, s OAuthState) error
+	// TakeOAuthState deletes a state and returns it (single use), or
+	// ErrNotFound when it is unknown or already used.
+	TakeOAuthState(ctx context.Context, state string) (OAuthState, error)
+
 	// Ping says whether the database answers and its migrations are applied.
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// OAuthToken is the token row of one OAuth2 connection. Sealed is the
+// secret.Box-sealed token set (package oauth reads it); the other fields
+// are not secret and serve the connection view.
+type OAuthToken struct {
+	ConnectionID string
+	Sealed       []byte
+	Status       string // connected or needs_reauthorization
+	Reason       string // why it needs reauthorization
+	ExpiresAt    *time.Time
+	Version      int64
+	UpdatedAt    time.Time
+}
+
+// OAuthState is one authorization under way: the state sent to the
+// provider, the browser it was started from (the SHA-256 of a cookie),
+// the sealed PKCE verifier, and when it stops being accepted.
+type OAuthState struct {
+	State        string
+	ConnectionID string
+	CookieHash   []byte
+	Verifier     []byte // sealed
+	ExpiresAt    time.Time
+	CreatedAt    time.Time
+}
+
+// TriggerState is the durable state of a polling or schedule trigger.
+type TriggerState struct {
+	RecipeID   string
+	NextDue    time.Time
+	LeaseOwner string
+	LeaseUntil *time.Time
+	Cursor     string
+	Polled     bool
+	Failures   int
+	Health     []byte // JSON, as the trigger package writes it
+	UpdatedAt  time.Time
+}
+
+// TriggerClaim is a due poll or tick leased to a process.
+type TriggerClaim struct {
+	RecipeID string
+	Due      time.Time
+	Cursor   string
+	Polled   bool
+	Failures int
+}
+
+// SeenRecord is a record a poll found: remembered by ID, and started as a
+// job when Job is set and the ID was not seen before.
+type SeenRecord struct {
+	ID  string
+	Job *queue.NewJob
+}
+
+// TriggerCompletion ends a claimed poll or tick.
+type TriggerCompletion struct {
+	RecipeID string
+	Owner    string
+	Due      time.Time // the claimed NextDue: the lease is checked against it
+	// FiredAt keys the fired tick (unique by recipe and FiredAt); a
+	// schedule's catch-up fires for a later due time than the claimed one.
+	FiredAt time.Time
+	Now     time.Time
+	Next    time.Time // the new NextDue
+	// Cursor, when set, replaces the stored cursor.
+	Cursor  *string
+	Polled  bool
+	Records []SeenRecord
+	// Jobs are started unconditionally (a schedule tick's one job).
+	Jobs     []queue.NewJob
+	Failures int
+	Health   []byte
+	// Failed marks a failed poll: no tick is recorded, so the same due time
+	// may fire again after the backoff.
+	Failed bool
+	// MaxSeen bounds the seen records kept for the recipe (default 50,000).
+	MaxSeen int
+}
+
+// TriggerOutcome says what a completion did.
+type TriggerOutcome struct {
+	Jobs       []queue.Enqueued
+	Seen       int // records new to the seen set (with or without a job)
+	Duplicates int // records seen before
+	LeaseLost  bool
+	// AlreadyFired: this due time had fired already; nothing was created.
+	AlreadyFired bool
 }

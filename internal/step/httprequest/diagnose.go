@@ -35,6 +35,8 @@ func Diagnose(o Outcome) (stage, diagnosis string) {
 		switch {
 		case st == http.StatusUnauthorized:
 			return StageAuth, "the server answered " + text + ": check the username and password (or token, key) of the connection"
+		case st == http.StatusProxyAuthRequired:
+			return StageAuth, proxyAuthDiagnosis("the proxy")
 		case st == http.StatusForbidden:
 			return StageAuth, "the server answered " + text + ": the credentials were accepted but lack permission for this request"
 		case st < 200 || st > 299:
@@ -46,6 +48,9 @@ func Diagnose(o Outcome) (stage, diagnosis string) {
 	var te *TransportError
 	if !errors.As(o.Err, &te) {
 		return StageRequest, "the test request is not valid: " + o.Err.Error()
+	}
+	if stage, d := diagnoseProxy(o.Err); stage != "" {
+		return stage, d
 	}
 	var dnsErr *net.DNSError
 	if errors.As(o.Err, &dnsErr) {

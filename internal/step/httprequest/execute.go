@@ -29,6 +29,9 @@ type Input struct {
 	URL     string            `json:"url"`
 	Headers map[string]string `json:"headers"`
 	Body    any               `json:"body"`
+	// WaitedMS is how long the request waited for the connection's
+	// request budget (limits), when it waited at all.
+	WaitedMS int64 `json:"waited_ms,omitempty"`
 }
 
 // Output is the response as received: {status, headers, body}, the shape
@@ -64,6 +67,8 @@ type Outcome struct {
 type Executor struct {
 	Client           *http.Client
 	MaxResponseBytes int64
+	// Tokens gives http_oauth2 connections their access tokens (oauth2.go).
+	Tokens connection.TokenSource
 }
 
 // IdempotencyHeader carries a key that is the same on every attempt of
@@ -74,8 +79,14 @@ const IdempotencyHeader = "Idempotency-Key"
 func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *connection.Live, idempotencyKey string) Outcome {
 	req, recorded, err := e.build(ctx, r, env, conn, idempotencyKey)
 	if err != nil {
-		return Outcome{Input: recorded, Err: err}
+		return Outcome{Input: recorded, Err: err, Retryable: tokenRetryable(err)}
 	}
+	// One budget slot covers the whole attempt, resends included.
+	release, err := acquireBudget(ctx, conn, recorded)
+	if err != nil {
+		return Outcome{Input: recorded, Err: err, Retryable: true}
+	}
+	defer release()
 	redact := redactorFor(conn)
 	client := e.Client
 	timeout := r.Timeout
@@ -95,6 +106,11 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	var digestErr error
 	if err == nil && resp.StatusCode == http.StatusUnauthorized && conn != nil && conn.Doc.Auth.Type == connection.AuthDigest {
 		resp, err, digestErr = e.answerDigest(ctx, client, req, resp, conn, recorded)
+	}
+	var tokenErr error
+	if err == nil && conn.IsOAuth2() {
+		resp, err, tokenErr = e.renewAndResend(ctx, client, req, resp, conn, recorded)
+		redact = redactorFor(conn) // the new token is masked too
 	}
 	if err != nil {
 		return Outcome{Input: recorded, Err: describeTransportError(err, timeout, redact), Retryable: transportRetryable(err)}
@@ -131,6 +147,10 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	}
 	if digestErr != nil && o.Err != nil {
 		o.Err = fmt.Errorf("%v (digest auth: %v)", o.Err, digestErr)
+	}
+	if tokenErr != nil {
+		// "needs reauthorization", not the API's raw 401.
+		o.Err, o.Retryable = tokenErr, tokenRetryable(tokenErr)
 	}
 	return o
 }
@@ -223,6 +243,9 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 	}
 	if conn != nil {
 		conn.Apply(req)
+		if err := e.setAccessToken(ctx, req, conn); err != nil {
+			return nil, in, err
+		}
 		redact := redactorFor(conn)
 		// A secret may also sit in the URL's path (httpbin's /digest-auth
 		// takes the password there): mask it wherever it appears.
@@ -332,6 +355,10 @@ func redactorFor(conn *connection.Live) *connection.Redactor {
 }
 
 func transportRetryable(err error) bool {
+	var pe *connection.ProxyError
+	if errors.As(err, &pe) {
+		return pe.Retryable()
+	}
 	return !httpx.IsForbidden(err) && !errors.Is(err, context.Canceled)
 }
 

@@ -21,37 +21,11 @@ func (s *Store) Enqueue(ctx context.Context, jobs ...queue.NewJob) ([]queue.Enqu
 	out := make([]queue.Enqueued, len(jobs))
 	now := micros(s.now())
 	for i, j := range jobs {
-		out[i].EventID = j.EventID
-		if out[i].EventID == "" {
-			out[i].EventID = newID()
-		}
-		out[i].JobID = newID()
+		out[i] = newEnqueued(j)
 	}
 	err := s.writer.do(func(t *txn) error {
 		for i, j := range jobs {
-			for sum, content := range j.Blobs {
-				if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
-					sum, int64(len(content)), content, now); err != nil {
-					return err
-				}
-			}
-			if j.EventID == "" {
-				if _, err := t.exec(ctx, `INSERT INTO events (id, recipe_id, created_at, payload) VALUES (?, ?, ?, ?)`,
-					out[i].EventID, j.RecipeID, now, j.Payload); err != nil {
-					return err
-				}
-			}
-			if j.Owner != "" {
-				_, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, owner, created_at, started_at)
-					VALUES (?, ?, ?, 'running', 1, ?, ?, ?, ?)`,
-					out[i].JobID, j.RecipeID, out[i].EventID, now+j.Lease.Microseconds(), j.Owner, now, now)
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			if _, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, run_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
-				out[i].JobID, j.RecipeID, out[i].EventID, now, now); err != nil {
+			if err := insertJob(ctx, t, j, out[i], now); err != nil {
 				return err
 			}
 		}
@@ -69,6 +43,41 @@ func (s *Store) Enqueue(ctx context.Context, jobs ...queue.NewJob) ([]queue.Enqu
 		}
 	}
 	return out, nil
+}
+
+// newEnqueued names the event and job a NewJob will create.
+func newEnqueued(j queue.NewJob) queue.Enqueued {
+	e := queue.Enqueued{EventID: j.EventID, JobID: newID()}
+	if e.EventID == "" {
+		e.EventID = newID()
+	}
+	return e
+}
+
+// insertJob stores one job, with its event and blobs unless it reuses an
+// event, inside the writer's transaction.
+func insertJob(ctx context.Context, t *txn, j queue.NewJob, e queue.Enqueued, now int64) error {
+	for sum, content := range j.Blobs {
+		if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
+			sum, int64(len(content)), content, now); err != nil {
+			return err
+		}
+	}
+	if j.EventID == "" {
+		if _, err := t.exec(ctx, `INSERT INTO events (id, recipe_id, created_at, payload) VALUES (?, ?, ?, ?)`,
+			e.EventID, j.RecipeID, now, j.Payload); err != nil {
+			return err
+		}
+	}
+	if j.Owner != "" {
+		_, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, owner, created_at, started_at)
+			VALUES (?, ?, ?, 'running', 1, ?, ?, ?, ?)`,
+			e.JobID, j.RecipeID, e.EventID, now+j.Lease.Microseconds(), j.Owner, now, now)
+		return err
+	}
+	_, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, run_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
+		e.JobID, j.RecipeID, e.EventID, now, now)
+	return err
 }
 
 // Claim leases up to max due jobs to owner: pending jobs whose time has

@@ -72,8 +72,13 @@ func (s *Store) DeleteRecipe(ctx context.Context, id string) error {
 		if _, err := t.exec(ctx, `DELETE FROM jobs WHERE recipe_id = ?`, id); err != nil {
 			return err
 		}
-		_, err = t.exec(ctx, `DELETE FROM events WHERE recipe_id = ?`, id)
-		return err
+		for _, q := range []string{`DELETE FROM events WHERE recipe_id = ?`, `DELETE FROM trigger_state WHERE recipe_id = ?`,
+			`DELETE FROM trigger_ticks WHERE recipe_id = ?`, `DELETE FROM seen_records WHERE recipe_id = ?`} {
+			if _, err := t.exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err

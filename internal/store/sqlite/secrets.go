@@ -5,6 +5,15 @@ import (
 	"fmt"
 )
 
+// sealedColumns are every column that holds a secret.Box-sealed value:
+// connections' and recipes' secrets, OAuth2 tokens and PKCE verifiers.
+var sealedColumns = []struct{ table, key, column string }{
+	{"connections", "id", "secrets"},
+	{"recipes", "id", "secrets"},
+	{"oauth_tokens", "connection_id", "sealed"},
+	{"oauth_states", "state", "verifier"},
+}
+
 // ResealSecrets re-encrypts every sealed secret in one writer transaction.
 // Neither updated_at nor a recipe's version changes: a new key is not an
 // edit. The function may run twice (see writeFunc): it assigns its count.
@@ -12,12 +21,13 @@ func (s *Store) ResealSecrets(ctx context.Context, reseal func(old []byte) ([]by
 	var n int
 	err := s.writer.do(func(t *txn) error {
 		n = 0
-		for _, table := range []string{"connections", "recipes"} {
+		for _, col := range sealedColumns {
+			table, key, column := col.table, col.key, col.column
 			type row struct {
 				id      string
 				secrets []byte
 			}
-			rs, err := t.query(ctx, `SELECT id, secrets FROM `+table+` WHERE secrets IS NOT NULL AND length(secrets) > 0`)
+			rs, err := t.query(ctx, `SELECT `+key+`, `+column+` FROM `+table+` WHERE `+column+` IS NOT NULL AND length(`+column+`) > 0`)
 			if err != nil {
 				return fmt.Errorf("read %s: %w", table, err)
 			}
@@ -40,7 +50,7 @@ func (s *Store) ResealSecrets(ctx context.Context, reseal func(old []byte) ([]by
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", table, r.id, err)
 				}
-				if _, err := t.exec(ctx, `UPDATE `+table+` SET secrets = ? WHERE id = ?`, sealed, r.id); err != nil {
+				if _, err := t.exec(ctx, `UPDATE `+table+` SET `+column+` = ? WHERE `+key+` = ?`, sealed, r.id); err != nil {
 					return fmt.Errorf("update %s %s: %w", table, r.id, err)
 				}
 				n++

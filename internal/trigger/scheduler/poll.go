@@ -1,0 +1,137 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/connection"
+	"github.com/patchbay/patchbay/internal/queue"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/trigger/poll"
+)
+
+// maxBackoff caps the wait between failing polls (or the interval, when
+// that is longer).
+const maxBackoff = 30 * time.Minute
+
+// poll runs one poll of a polling trigger and completes it: new records
+// become jobs oldest first, records seen before are skipped, the cursor
+// moves on. A failed poll creates no job, keeps the cursor, records the
+// failure as the trigger's health and backs off.
+func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.TriggerClaim) error {
+	t := r.Doc.Trigger
+	interval := time.Duration(t.Interval)
+	poller, err := poll.Compile(t)
+	if err != nil {
+		return s.pollFailed(ctx, r, c, interval, "request", err, nil)
+	}
+	var conn *connection.Live
+	if t.Connection != "" {
+		if conn, err = s.Catalog.Connection(ctx, t.Connection); err != nil {
+			return s.pollFailed(ctx, r, c, interval, "connection", errors.New("connection "+t.Connection+" is not available"), nil)
+		}
+	}
+	res, err := poller.Poll(ctx, s.Executor, conn, c.Cursor)
+	if ctx.Err() != nil {
+		// Shutting down: hand the poll back untouched, for this or another
+		// process to run once it is up, rather than wait out the lease.
+		return s.release(c)
+	}
+	if err != nil {
+		var pe *poll.Error
+		if errors.As(err, &pe) {
+			return s.pollFailed(ctx, r, c, interval, string(pe.Stage), pe, pe)
+		}
+		return s.pollFailed(ctx, r, c, interval, "request", err, nil)
+	}
+	now := s.Now()
+	// On the first poll "since" decides which records start jobs; the
+	// others are only remembered.
+	toStart := res.Records
+	if !c.Polled {
+		toStart, _ = poller.FirstStart(res.Records)
+	}
+	startJob := make(map[string]bool, len(toStart))
+	for _, rec := range toStart {
+		startJob[rec.ID] = true
+	}
+	seen := make([]store.SeenRecord, len(res.Records))
+	for i, rec := range res.Records {
+		seen[i].ID = rec.ID
+		if !startJob[rec.ID] {
+			continue
+		}
+		body, err := json.Marshal(rec.Data)
+		if err != nil {
+			return err
+		}
+		seen[i].Job = &queue.NewJob{RecipeID: r.ID, Payload: body}
+	}
+	next := now.Add(interval)
+	prev := previousHealth(ctx, s.Store, r.ID)
+	health, _ := json.Marshal(Health{Status: HealthOK, LastRunAt: &now, NextRunAt: &next, Records: len(res.Records),
+		Pages: res.Pages, Truncated: res.Truncated, LastFailure: prev.LastFailure})
+	cursor := res.Cursor
+	out, err := s.Store.CompleteTrigger(context.WithoutCancel(ctx), store.TriggerCompletion{
+		RecipeID: r.ID, Owner: s.Owner, Due: c.Due, FiredAt: c.Due, Now: now, Next: next,
+		Cursor: &cursor, Polled: true, Records: seen, Health: health,
+	})
+	if err != nil {
+		return err
+	}
+	if out.LeaseLost {
+		s.Log.Warn("poll finished after its lease was lost; another process polls again", "recipe", r.ID)
+	} else if len(out.Jobs) > 0 {
+		s.Log.Info("poll started jobs", "recipe", r.ID, "jobs", len(out.Jobs), "records", len(res.Records), "pages", res.Pages)
+	}
+	return nil
+}
+
+// pollFailed records a failed poll and backs off: the interval doubled per
+// consecutive failure, at most maxBackoff (or the interval if longer).
+func (s *Scheduler) pollFailed(ctx context.Context, r *catalog.Recipe, c store.TriggerClaim, interval time.Duration, stage string, err error, pe *poll.Error) error {
+	now := s.Now()
+	failures := c.Failures + 1
+	wait := interval << min(failures-1, 10)
+	if ceiling := max(interval, maxBackoff); wait > ceiling || wait <= 0 {
+		wait = ceiling
+	}
+	next := now.Add(wait)
+	f := &Failure{At: now, Stage: stage, Error: err.Error()}
+	if pe != nil {
+		if pe.Exchange.Request != nil {
+			f.Request = pe.Exchange.Request
+		}
+		if pe.Exchange.Response != nil {
+			f.Response = pe.Exchange.Response
+		}
+	}
+	health, _ := json.Marshal(Health{Status: HealthFailing, LastRunAt: &now, NextRunAt: &next, ConsecutiveFailures: failures, LastFailure: f})
+	s.Log.Warn("poll failed", "recipe", r.ID, "stage", stage, "err", err.Error(), "failures", failures, "next", next)
+	_, cerr := s.Store.CompleteTrigger(context.WithoutCancel(ctx), store.TriggerCompletion{
+		RecipeID: r.ID, Owner: s.Owner, Due: c.Due, Now: now, Next: next, Polled: c.Polled,
+		Failures: failures, Health: health, Failed: true,
+	})
+	return cerr
+}
+
+func previousHealth(ctx context.Context, st store.Store, recipeID string) Health {
+	var h Health
+	if ts, err := st.TriggerState(ctx, recipeID); err == nil && len(ts.Health) > 0 {
+		_ = json.Unmarshal(ts.Health, &h)
+	}
+	return h
+}
+
+// release frees a claimed poll without running it: same due time, same
+// cursor, same failure count.
+func (s *Scheduler) release(c store.TriggerClaim) error {
+	_, err := s.Store.CompleteTrigger(context.Background(), store.TriggerCompletion{
+		RecipeID: c.RecipeID, Owner: s.Owner, Due: c.Due, Now: s.Now(), Next: c.Due, Polled: c.Polled,
+		Failures: c.Failures, Failed: true,
+	})
+	return err
+}

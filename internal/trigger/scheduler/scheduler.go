@@ -1,0 +1,167 @@
+// Package scheduler fires polling and schedule triggers. It keeps no timer
+// of its own that matters: each started recipe's next poll or tick is a
+// durable, leased row in the store (store.TriggerState), which any process
+// may claim once it is due. The process that claims it polls (or ticks)
+// and completes it in one transaction with the jobs it starts, so a poll or
+// tick fires once however many processes share the database, and a
+// process that dies mid-poll only delays it until its lease runs out.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/recipe"
+	"github.com/patchbay/patchbay/internal/step/httprequest"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Defaults.
+const (
+	// DefaultLease bounds how long one poll may take before another process
+	// may take it over (it reads at most 100 pages).
+	DefaultLease = 5 * time.Minute
+	// DefaultIdle is the longest the loop sleeps without looking: recipes
+	// armed by another process are seen within it.
+	DefaultIdle = time.Second
+	// claimBatch is how many due triggers one pass takes (and runs at once).
+	claimBatch = 8
+)
+
+// Scheduler claims and fires due polls and ticks.
+type Scheduler struct {
+	Store    store.Store
+	Catalog  *catalog.Catalog
+	Executor *httprequest.Executor
+	Owner    string
+	Log      *slog.Logger
+	// Now is the clock; tests inject one.
+	Now   func() time.Time
+	Lease time.Duration
+	Idle  time.Duration
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+func (s *Scheduler) init() {
+	s.wakeOnce.Do(func() {
+		s.wake = make(chan struct{}, 1)
+		if s.Now == nil {
+			s.Now = time.Now
+		}
+		if s.Lease <= 0 {
+			s.Lease = DefaultLease
+		}
+		if s.Idle <= 0 {
+			s.Idle = DefaultIdle
+		}
+		if s.Log == nil {
+			s.Log = slog.New(slog.DiscardHandler)
+		}
+	})
+}
+
+// Arm makes a recipe's trigger fire now (the recipe was started): polling
+// and schedule recipes fire their first event at once.
+func (s *Scheduler) Arm(ctx context.Context, r store.Recipe) error {
+	s.init()
+	if r.TriggerType != recipe.TriggerPolling && r.TriggerType != recipe.TriggerSchedule {
+		return nil
+	}
+	if err := s.Store.ArmTrigger(ctx, r.ID, s.Now()); err != nil {
+		return err
+	}
+	s.Wake()
+	return nil
+}
+
+// Wake makes the loop look for due work now.
+func (s *Scheduler) Wake() {
+	s.init()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run fires due triggers until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	s.init()
+	for {
+		if _, err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("trigger scheduler", "err", err)
+		}
+		wait := s.Idle
+		if next, err := s.Store.NextTriggerDue(ctx); err == nil && !next.IsZero() {
+			if d := next.Sub(s.Now()); d < wait {
+				wait = max(d, 10*time.Millisecond)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// RunDue claims the triggers due now and fires them, concurrently; it
+// returns how many it fired. Tests call it with an injected clock.
+func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
+	s.init()
+	total := 0
+	// A read first: most passes find nothing due, and a claim is a write.
+	if next, err := s.Store.NextTriggerDue(ctx); err != nil || next.IsZero() || next.After(s.Now()) {
+		return 0, err
+	}
+	for {
+		claims, err := s.Store.ClaimTriggers(ctx, s.Owner, s.Now(), claimBatch, s.Lease)
+		if err != nil || len(claims) == 0 {
+			return total, err
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(claims))
+		for i, c := range claims {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.fire(ctx, c)
+			}()
+		}
+		wg.Wait()
+		total += len(claims)
+		if err := errors.Join(errs...); err != nil {
+			return total, err
+		}
+		if len(claims) < claimBatch {
+			return total, nil
+		}
+	}
+}
+
+// fire runs one claimed poll or tick.
+func (s *Scheduler) fire(ctx context.Context, c store.TriggerClaim) error {
+	r, err := s.Catalog.Recipe(ctx, c.RecipeID)
+	if err != nil {
+		return err
+	}
+	switch r.Doc.Trigger.Type {
+	case recipe.TriggerSchedule:
+		return s.tick(ctx, r, c)
+	case recipe.TriggerPolling:
+		return s.poll(ctx, r, c)
+	}
+	// The recipe changed to another trigger type: nothing is due any more.
+	_, err = s.Store.CompleteTrigger(ctx, store.TriggerCompletion{RecipeID: c.RecipeID, Owner: s.Owner, Due: c.Due,
+		Now: s.Now(), Next: s.Now().Add(100 * 365 * 24 * time.Hour), Failed: true, Polled: c.Polled, Cursor: &c.Cursor})
+	return err
+}
