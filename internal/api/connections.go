@@ -269,11 +269,7 @@ type testResult struct {
 
 // testConnection runs the connection's test request with its auth.
 func (a *API) testConnection(w http.ResponseWriter, r *http.Request) error {
-	sc, err := a.Store.Connection(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	live, err := catalog.OpenConnection(a.Box, sc)
+	_, live, err := a.openConnection(r)
 	if err != nil {
 		return err
 	}
@@ -314,4 +310,15 @@ func (a *API) runConnectionTest(ctx context.Context, live *connection.Live) (tes
 		}
 	}
 	return res, nil
+}
+
+// openConnection reads the connection named by the path's {id} and opens
+// its secrets.
+func (a *API) openConnection(r *http.Request) (store.Connection, *connection.Live, error) {
+	sc, err := a.Store.Connection(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return sc, nil, err
+	}
+	live, err := catalog.OpenConnection(a.Box, sc)
+	return sc, live, err
 }

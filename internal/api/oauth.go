@@ -48,11 +48,7 @@ func (a *API) authorizeConnection(w http.ResponseWriter, r *http.Request) error 
 	if a.OAuth == nil {
 		return errNoOAuth
 	}
-	sc, err := a.Store.Connection(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	live, err := catalog.OpenConnection(a.Box, sc)
+	sc, live, err := a.openConnection(r)
 	if err != nil {
 		return err
 	}

@@ -78,19 +78,6 @@ func (s *server) finishedJob(id string) budgetJob {
 	return j
 }
 
-// waitFor polls cond until it holds or 10s pass (a deadline for a broken
-// build, not a timing assumption).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // Two recipes share one connection with max_concurrent 2. The target
 // holds every request until the test opens the gate, so while it is
 // closed the jobs beyond the first two can only be waiting for the

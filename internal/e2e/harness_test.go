@@ -312,3 +312,16 @@ type treeField struct {
 	Sample any         `json:"sample"`
 	Fields []treeField `json:"fields"`
 }
+
+// waitFor polls cond every 10ms until it holds, failing the test after 20s
+// (a deadline for a broken build, not a timing assumption).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -136,18 +136,6 @@ func (s *server) triggerHealth(id string) triggerHealthView {
 	return *v.TriggerHealth
 }
 
-// waitFor polls cond every 50ms for up to 20s.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // recipeJobs counts a recipe's jobs, and how many have finished.
 func (s *server) recipeJobs(id string) (total, finished int) {
 	s.t.Helper()
@@ -174,18 +162,18 @@ func TestPollingOneJobPerNewRecord(t *testing.T) {
 	srv := startServer(t, func(c *config.Config) { c.DataDir = dir })
 	id := srv.createRecipe(pollingRecipe(src, nil))
 	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
-	waitUntil(t, "the first poll", func() bool { return srv.triggerHealth(id).Status == "ok" })
+	waitFor(t, "the first poll", func() bool { return srv.triggerHealth(id).Status == "ok" })
 	if h := srv.triggerHealth(id); h.SeenRecords == nil || *h.SeenRecords != 3 {
 		t.Fatalf("after the first poll the trigger remembers %v records, want the 3 that existed", h.SeenRecords)
 	}
 
 	src.add()
 	src.add()
-	waitUntil(t, "2 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
+	waitFor(t, "2 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
 	src.add()
-	waitUntil(t, "3 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 3 })
+	waitFor(t, "3 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 3 })
 	polls := src.pollCount()
-	waitUntil(t, "three more polls", func() bool { return src.pollCount() >= polls+3 })
+	waitFor(t, "three more polls", func() bool { return src.pollCount() >= polls+3 })
 
 	// Restart on the same data folder: the seen set survives.
 	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -195,11 +183,11 @@ func TestPollingOneJobPerNewRecord(t *testing.T) {
 	}
 	srv = startServer(t, func(c *config.Config) { c.DataDir = dir })
 	polls = src.pollCount()
-	waitUntil(t, "polls after the restart", func() bool { return src.pollCount() >= polls+2 })
+	waitFor(t, "polls after the restart", func() bool { return src.pollCount() >= polls+2 })
 	src.add()
-	waitUntil(t, "4 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 4 })
+	waitFor(t, "4 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 4 })
 	polls = src.pollCount()
-	waitUntil(t, "two more polls", func() bool { return src.pollCount() >= polls+2 })
+	waitFor(t, "two more polls", func() bool { return src.pollCount() >= polls+2 })
 
 	if total, _ := srv.recipeJobs(id); total != 4 {
 		t.Fatalf("%d jobs, want 4 (records 4 to 7)", total)
@@ -221,14 +209,14 @@ func TestPollingCursor(t *testing.T) {
 	id := srv.createRecipe(pollingRecipe(src, map[string]any{
 		"query": map[string]any{"updated_since": "{{cursor}}"}, "cursor_path": "updated_at", "since": "all"}))
 	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
-	waitUntil(t, "2 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
+	waitFor(t, "2 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
 	src.add()
-	waitUntil(t, "3 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 3 })
+	waitFor(t, "3 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 3 })
 	if h := srv.triggerHealth(id); h.Cursor != "2026-01-01T00:00:03Z" {
 		t.Fatalf("cursor = %q, want the newest updated_at", h.Cursor)
 	}
 	var cursors []string
-	waitUntil(t, "a poll that sends the new cursor", func() bool {
+	waitFor(t, "a poll that sends the new cursor", func() bool {
 		src.mu.Lock()
 		defer src.mu.Unlock()
 		cursors = append(cursors[:0], src.cursors...)
@@ -251,14 +239,14 @@ func TestPollingFailureAndRecovery(t *testing.T) {
 	id := srv.createRecipe(pollingRecipe(src, map[string]any{
 		"query": map[string]any{"updated_since": "{{cursor}}"}, "cursor_path": "updated_at"}))
 	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
-	waitUntil(t, "the first poll", func() bool { return srv.triggerHealth(id).Status == "ok" })
+	waitFor(t, "the first poll", func() bool { return srv.triggerHealth(id).Status == "ok" })
 	cursor := srv.triggerHealth(id).Cursor
 
 	src.setFailing(1)
 	src.add()
 	src.add()
 	var h triggerHealthView
-	waitUntil(t, "the poll to fail", func() bool { h = srv.triggerHealth(id); return h.Status == "failing" })
+	waitFor(t, "the poll to fail", func() bool { h = srv.triggerHealth(id); return h.Status == "failing" })
 	var last struct {
 		ConsecutiveFailures int `json:"consecutive_failures"`
 		LastFailure         *struct {
@@ -282,7 +270,7 @@ func TestPollingFailureAndRecovery(t *testing.T) {
 	}
 
 	src.setFailing(0)
-	waitUntil(t, "2 jobs after recovery", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
+	waitFor(t, "2 jobs after recovery", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
 	h = srv.triggerHealth(id)
 	if h.Status != "ok" || h.Cursor != "2026-01-01T00:00:03Z" {
 		t.Fatalf("after recovery: status %q cursor %q", h.Status, h.Cursor)
@@ -314,7 +302,7 @@ func TestPollingThroughConnection(t *testing.T) {
 	id := srv.createRecipe(doc)
 	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	var h triggerHealthView
-	waitUntil(t, "the poll to fail with 401", func() bool { h = srv.triggerHealth(id); return h.Status == "failing" })
+	waitFor(t, "the poll to fail with 401", func() bool { h = srv.triggerHealth(id); return h.Status == "failing" })
 	if !strings.Contains(string(h.Last), `"X-Api-Key":"****"`) || strings.Contains(string(h.Last), "wrong-key-5678") {
 		t.Fatalf("the failing request must show the header masked: %s", h.Last)
 	}
@@ -324,7 +312,7 @@ func TestPollingThroughConnection(t *testing.T) {
 
 	srv.mustCall(200, "PUT", "/api/v1/connections/"+conn.ID, map[string]any{"name": "records", "base_url": guarded.URL,
 		"auth": map[string]any{"type": "header", "headers": map[string]any{"X-Api-Key": key}}}, nil)
-	waitUntil(t, "the job after the fix", func() bool { _, done := srv.recipeJobs(id); return done == 1 })
+	waitFor(t, "the job after the fix", func() bool { _, done := srv.recipeJobs(id); return done == 1 })
 
 	code, raw := srv.raw("DELETE", "/api/v1/connections/"+conn.ID, nil, srv.Token)
 	if code != 409 || !strings.Contains(string(raw), "poll records") {

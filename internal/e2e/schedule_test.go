@@ -20,7 +20,7 @@ func TestScheduleFirstEventOnStart(t *testing.T) {
 	}
 	before := time.Now().UTC().Add(-time.Second)
 	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
-	waitUntil(t, "the first event", func() bool { _, done := srv.recipeJobs(id); return done == 1 })
+	waitFor(t, "the first event", func() bool { _, done := srv.recipeJobs(id); return done == 1 })
 	// Starting again while started does not fire again.
 	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	var list struct {

@@ -39,9 +39,9 @@ func TestTriggersFireOnceAcrossTwoProcesses(t *testing.T) {
 		time.Sleep(time.Second)
 		src.add()
 	}
-	waitUntil(t, "8 polled jobs", func() bool { total, _ := api.recipeJobs(pollID); return total >= 8 })
+	waitFor(t, "8 polled jobs", func() bool { total, _ := api.recipeJobs(pollID); return total >= 8 })
 	polls := src.pollCount()
-	waitUntil(t, "two more polls", func() bool { return src.pollCount() >= polls+2 })
+	waitFor(t, "two more polls", func() bool { return src.pollCount() >= polls+2 })
 	for _, p := range []*process{a, b} {
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		p.cmd.Wait()

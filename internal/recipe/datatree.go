@@ -99,10 +99,14 @@ func prefix(fs []payload.Field, parent string) []payload.Field {
 // every example record, in document order), rebased so that a record's
 // fields are the trigger's top level.
 func recordTree(t Trigger) []payload.Field {
-	if _, err := ExampleRecord(t); err != nil {
+	if strings.TrimSpace(string(t.ResponseExample)) == "" {
 		return []payload.Field{}
 	}
-	fs := inferExample(t.ResponseType, string(t.ResponseExample))
+	format := t.ResponseType
+	if format == "" {
+		format = payload.JSON
+	}
+	fs := inferExample(format, string(t.ResponseExample))
 	listPath := ""
 	if t.ItemsPath != "" {
 		for _, seg := range strings.Split(t.ItemsPath, ".") {

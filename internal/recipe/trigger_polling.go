@@ -1,7 +1,6 @@
 package recipe
 
 import (
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -99,9 +98,11 @@ func (d *Document) validatePolling(add func(string, string, ...any), connectionE
 	for _, k := range sortedNames(t.Headers) {
 		d.checkPollTemplate(add, "trigger.headers."+k, t.Headers[k])
 	}
-	if strings.TrimSpace(string(t.ResponseExample)) != "" {
-		if _, err := ExampleRecord(t); err != nil {
-			add("trigger.response_example", "%v", err)
+	// Where the records are in the example is checked by the poll package
+	// (poll.Validate, called by the API), which reads paths as polls do.
+	if ex := strings.TrimSpace(string(t.ResponseExample)); ex != "" && (t.ResponseType == payload.JSON || t.ResponseType == payload.XML) {
+		if _, err := ParseExample(t.ResponseType, ex); err != nil {
+			add("trigger.response_example", "does not parse as %s: %v", t.ResponseType, err)
 		}
 	}
 }
@@ -153,75 +154,6 @@ func (d *Document) checkPollTemplate(add func(string, string, ...any), path, src
 	}
 }
 
-// ExampleRecord is one record of a polling trigger's response example: the
-// first item of the list at items_path. A polling job's trigger output is
-// one record, so this is what its datatree is built from.
-func ExampleRecord(t Trigger) (any, error) {
-	format := t.ResponseType
-	if format == "" {
-		format = payload.JSON
-	}
-	body, err := ParseExample(format, string(t.ResponseExample))
-	if err != nil {
-		return nil, fmt.Errorf("does not parse as %s: %v", format, err)
-	}
-	items, err := ItemsAt(body, t.ItemsPath, format == payload.XML)
-	if err != nil {
-		return nil, err
-	}
-	if len(items) == 0 {
-		return nil, fmt.Errorf("the list at items_path %q is empty: give an example with at least one record", t.ItemsPath)
-	}
-	return items[0], nil
-}
-
-// ItemsAt finds the list of records at a dot path ("" is the body itself).
-// With xml set, a single object where a list is expected counts as a list
-// of one: XML cannot tell a list of one element from a single element.
-func ItemsAt(body any, itemsPath string, xml bool) ([]any, error) {
-	v, ok := LookupPath(body, itemsPath)
-	if !ok {
-		return nil, fmt.Errorf("items_path %q is not in the response", itemsPath)
-	}
-	switch x := v.(type) {
-	case []any:
-		return x, nil
-	case map[string]any:
-		if xml {
-			return []any{x}, nil
-		}
-		return nil, fmt.Errorf("items_path %q is an object, not a list of records (is the list one level deeper?)", itemsPath)
-	}
-	return nil, fmt.Errorf("items_path %q is %s, not a list of records", itemsPath, describeValue(v))
-}
-
-// LookupPath follows a dot path ("data.items", "meta.next") through objects;
-// a numeric segment indexes a list.
-func LookupPath(v any, path string) (any, bool) {
-	if path == "" {
-		return v, true
-	}
-	for _, seg := range strings.Split(path, ".") {
-		switch x := v.(type) {
-		case map[string]any:
-			next, ok := x[seg]
-			if !ok {
-				return nil, false
-			}
-			v = next
-		case []any:
-			var i int
-			if _, err := fmt.Sscanf(seg, "%d", &i); err != nil || i < 0 || i >= len(x) {
-				return nil, false
-			}
-			v = x[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
-}
-
 func sortedNames(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -229,17 +161,4 @@ func sortedNames(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func describeValue(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	default:
-		return "a number"
-	}
 }
