@@ -116,6 +116,14 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.UpdateConnection(background(r), sc); err != nil {
 		return nameConflict(err, d.Name)
 	}
+	if grantFor(live.Doc) != grantFor(d) {
+		// Tokens granted to another client or by another provider are
+		// not this connection's: it is not connected until authorized
+		// again (client credentials fetch a new token on first use).
+		if err := a.Store.DeleteOAuthToken(background(r), old.ID); err != nil {
+			return err
+		}
+	}
 	a.Catalog.Invalidate()
 	return a.respondSavedConnection(w, r, old.ID, http.StatusOK)
 }
@@ -321,4 +329,15 @@ func (a *API) openConnection(r *http.Request) (store.Connection, *connection.Liv
 	}
 	live, err := catalog.OpenConnection(a.Box, sc)
 	return sc, live, err
+}
+
+// grantFor names what an OAuth2 grant was given for: the provider, the
+// client, the grant type and the scopes ("" for other connections).
+func grantFor(d connection.Document) string {
+	o := d.OAuth2
+	if d.Type != connection.TypeHTTPOAuth2 || o == nil {
+		return ""
+	}
+	b, _ := json.Marshal([]any{o.AuthorizeURL, o.TokenURL, o.ClientID, o.Grant, o.Scopes})
+	return string(b)
 }

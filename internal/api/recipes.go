@@ -214,7 +214,31 @@ func (a *API) replaceRecipe(w http.ResponseWriter, r *http.Request, old store.Re
 		return eventConflict(err, doc)
 	}
 	a.Catalog.Invalidate()
+	if old.State == recipe.StateStarted && a.Triggers != nil && triggerTimingChanged(oldRecipe.Doc.Trigger, doc.Trigger) {
+		sr.State = old.State
+		if err := a.Triggers.Replan(background(r), sr); err != nil {
+			return err
+		}
+	}
 	return a.respondRecipe(w, r, old.ID, http.StatusOK)
+}
+
+// triggerTimingChanged says whether an edit of a started recipe changes
+// when or what its trigger polls: a poll edited polls again at once, a
+// schedule edited runs on the new schedule from now.
+func triggerTimingChanged(old, new recipe.Trigger) bool {
+	if old.Type != new.Type {
+		return true
+	}
+	switch new.Type {
+	case recipe.TriggerSchedule:
+		return old.Every != new.Every || old.Cron != new.Cron || old.Timezone != new.Timezone
+	case recipe.TriggerPolling:
+		a, _ := json.Marshal(old)
+		b, _ := json.Marshal(new)
+		return !bytes.Equal(a, b)
+	}
+	return false
 }
 
 // exampleFromJob makes a job's data a recipe's example: with step empty,

@@ -14,10 +14,12 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// Triggers arms polling and schedule triggers when their recipe starts
-// (the scheduler package).
+// Triggers arms polling and schedule triggers when their recipe starts,
+// and plans them again when a started recipe's trigger is edited (the
+// scheduler package).
 type Triggers interface {
 	Arm(ctx context.Context, r store.Recipe) error
+	Replan(ctx context.Context, r store.Recipe) error
 }
 
 // triggerHealth is the recipe view's account of a polling or schedule

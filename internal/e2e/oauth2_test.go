@@ -355,6 +355,22 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	if j = a.runJob(recipeID); j.Status != "succeeded" {
 		t.Fatalf("job after reauthorization: %s (%s)", j.Status, deref(j.Error))
 	}
+
+	// Editing what is not the grant (the test request) keeps it; editing
+	// the client forgets it: tokens given to one client are not another's.
+	doc := map[string]any{"name": "crm", "type": "http_oauth2", "base_url": api.URL,
+		"oauth2": map[string]any{"authorize_url": p.AuthorizeURL() + "?response_type=code&prompt=login", "token_url": p.TokenURL(),
+			"client_id": "patchbay-e2e", "client_secret": "set", "scopes": []string{"openid", "offline_access"}},
+		"test": map[string]any{"url": "/bearer?edited=1"}}
+	a.must(200, "PUT", "/api/v1/connections/"+conn.ID, doc, nil)
+	if conn = a.oauthConnection(conn.ID); conn.Status != "connected" {
+		t.Fatalf("after editing the test request: %+v", conn)
+	}
+	doc["oauth2"].(map[string]any)["client_id"] = "another-client"
+	a.must(200, "PUT", "/api/v1/connections/"+conn.ID, doc, nil)
+	if conn = a.oauthConnection(conn.ID); conn.Status != "not_connected" {
+		t.Fatalf("after changing the client: %+v, want not_connected", conn)
+	}
 }
 
 // TestOAuth2ProviderErrorAndBadCallbacks: the page names what failed,

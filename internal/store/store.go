@@ -164,6 +164,10 @@ type Store interface {
 	// one else has refreshed or reauthorized meanwhile); it reports
 	// whether it did.
 	SwapOAuthToken(ctx context.Context, t OAuthToken, version int64) (bool, error)
+	// DeleteOAuthToken forgets a connection's tokens (its provider or
+	// client changed: the grant was for another one); a missing row is
+	// not an error.
+	DeleteOAuthToken(ctx context.Context, connectionID string) error
 	// CreateOAuthState records an authorization under way and drops
 	// states that have expired.
 	CreateOAuthState(ctx context.Context, s OAuthState) error

@@ -46,6 +46,14 @@ func (s *Store) SaveOAuthToken(ctx context.Context, t store.OAuthToken) error {
 	return err
 }
 
+// DeleteOAuthToken forgets a connection's tokens.
+func (s *Store) DeleteOAuthToken(ctx context.Context, connectionID string) error {
+	return s.writer.do(func(tx *txn) error {
+		_, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE connection_id = ?`, connectionID)
+		return err
+	})
+}
+
 // SwapOAuthToken replaces the row only if it is still at version.
 func (s *Store) SwapOAuthToken(ctx context.Context, t store.OAuthToken, version int64) (bool, error) {
 	err := s.execOne(ctx, errNotSwapped, `UPDATE oauth_tokens SET sealed = ?, status = ?, reason = ?, expires_at = ?,

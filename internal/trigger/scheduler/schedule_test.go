@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -151,5 +152,38 @@ func TestTwoSchedulersFireEachTickOnce(t *testing.T) {
 	}
 	if got := len(a.payloads("tick")); got != 50 {
 		t.Fatalf("%d jobs for 50 ticks", got)
+	}
+}
+
+// Editing a started recipe's schedule runs it on the new schedule from
+// then on, with no event for the edit itself.
+func TestScheduleEditReplans(t *testing.T) {
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	r := newRig(t, start)
+	sr := r.addRecipe("edited", recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(time.Hour)})
+	r.runDue() // 00:00, the start event
+	r.clock.Add(5 * time.Minute)
+	doc := recipe.Document{Name: "edited", Trigger: recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(10 * time.Second)},
+		Steps: []recipe.Step{{ID: "noop", Method: "GET", URL: "http://127.0.0.1:9/"}}}
+	doc.Normalize()
+	sr.Doc, _ = json.Marshal(doc)
+	if err := r.store.UpdateRecipe(context.Background(), sr); err != nil {
+		t.Fatal(err)
+	}
+	r.cat.Invalidate()
+	if err := r.sched.Replan(context.Background(), sr); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.runDue(); n != 0 {
+		t.Fatalf("the edit itself fired %d events", n)
+	}
+	r.clock.Add(10 * time.Second)
+	if n := r.runDue(); n != 1 {
+		t.Fatalf("10s after the edit %d events fired, want 1 (not waiting for the old hour)", n)
+	}
+	got := r.scheduledTimes("edited", time.UTC)
+	want := []string{"2026-06-01 00:00 UTC", "2026-06-01 00:05 UTC"}
+	if !equalStrings(got, want) {
+		t.Fatalf("scheduled times %v, want %v", got, want)
 	}
 }

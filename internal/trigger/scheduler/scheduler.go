@@ -9,6 +9,7 @@ package scheduler
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/trigger/schedule"
 )
 
 // Defaults.
@@ -74,6 +76,35 @@ func (s *Scheduler) Arm(ctx context.Context, r store.Recipe) error {
 		return nil
 	}
 	if err := s.Store.ArmTrigger(ctx, r.ID, s.Now()); err != nil {
+		return err
+	}
+	s.Wake()
+	return nil
+}
+
+// Replan follows an edit of a started recipe's trigger: a polling trigger
+// polls at once (with its new request), a schedule runs on its new
+// schedule from now on (without an event for the edit itself).
+func (s *Scheduler) Replan(ctx context.Context, r store.Recipe) error {
+	s.init()
+	var doc recipe.Document
+	if err := json.Unmarshal(r.Doc, &doc); err != nil {
+		return err
+	}
+	due := s.Now()
+	switch doc.Trigger.Type {
+	case recipe.TriggerPolling:
+	case recipe.TriggerSchedule:
+		t := doc.Trigger
+		sched, err := schedule.Parse(time.Duration(t.Every), t.Cron, t.Timezone)
+		if err != nil {
+			return err
+		}
+		due = sched.Next(due)
+	default:
+		return nil
+	}
+	if err := s.Store.ArmTrigger(ctx, r.ID, due); err != nil {
 		return err
 	}
 	s.Wake()
