@@ -91,7 +91,7 @@ type Pagination struct {
 	PageSize  int    `json:"page_size,omitempty"`
 	SizeParam string `json:"size_param,omitempty"`
 	// MaxPages bounds the pages read in one poll (default 10, at most 100);
-	// the rest are read by the next poll.
+	// the next poll goes on from where it stopped, at once.
 	MaxPages int `json:"max_pages,omitempty"`
 }
 

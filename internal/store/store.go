@@ -223,6 +223,9 @@ type TriggerClaim struct {
 	RecipeID string
 	Due      time.Time
 	Cursor   string
+	// Resume is where the previous poll, cut short by max_pages, stopped
+	// (JSON, as the poll package writes it); nil to start at the first page.
+	Resume   []byte
 	Polled   bool
 	Failures int
 }
@@ -245,7 +248,10 @@ type TriggerCompletion struct {
 	Now     time.Time
 	Next    time.Time // the new NextDue
 	// Cursor, when set, replaces the stored cursor.
-	Cursor  *string
+	Cursor *string
+	// Resume replaces the stored resume point on success (nil clears it);
+	// a failed poll keeps the stored one.
+	Resume  []byte
 	Polled  bool
 	Records []SeenRecord
 	// Jobs are started unconditionally (a schedule tick's one job).

@@ -17,13 +17,14 @@ const defaultMaxSeen = 50_000
 // maxTicksKept bounds the fired-tick log per recipe.
 const maxTicksKept = 1000
 
-// ArmTrigger sets the recipe's next poll or tick to due and frees any lease
-// (a recipe that starts fires at once, whatever a stopped run left behind).
+// ArmTrigger sets the recipe's next poll or tick to due, frees any lease
+// and drops a resume point (a recipe that starts, or whose trigger was
+// edited, polls afresh from the first page).
 func (s *Store) ArmTrigger(ctx context.Context, recipeID string, due time.Time) error {
 	now := micros(s.now())
 	return s.writer.do(func(t *txn) error {
 		_, err := t.exec(ctx, `INSERT INTO trigger_state (recipe_id, next_due, updated_at) VALUES (?1, ?2, ?3)
-			ON CONFLICT (recipe_id) DO UPDATE SET next_due = ?2, lease_owner = NULL, lease_until = NULL, updated_at = ?3`,
+			ON CONFLICT (recipe_id) DO UPDATE SET next_due = ?2, lease_owner = NULL, lease_until = NULL, resume = NULL, updated_at = ?3`,
 			recipeID, micros(due), now)
 		return err
 	})
@@ -59,7 +60,7 @@ func (s *Store) ClaimTriggers(ctx context.Context, owner string, now time.Time, 
 				SELECT ts.recipe_id FROM trigger_state ts JOIN recipes r ON r.id = ts.recipe_id
 				WHERE r.state = 'started' AND ts.next_due <= ?3 AND (ts.lease_until IS NULL OR ts.lease_until <= ?3)
 				ORDER BY ts.next_due LIMIT ?4)
-			RETURNING recipe_id, next_due, COALESCE(cursor, ''), polled, failures`,
+			RETURNING recipe_id, next_due, COALESCE(cursor, ''), resume, polled, failures`,
 			owner, micros(now.Add(lease)), micros(now), max)
 		if err != nil {
 			return err
@@ -68,7 +69,7 @@ func (s *Store) ClaimTriggers(ctx context.Context, owner string, now time.Time, 
 		for rows.Next() {
 			var c store.TriggerClaim
 			var due, polled int
-			if err := rows.Scan(&c.RecipeID, &due, &c.Cursor, &polled, &c.Failures); err != nil {
+			if err := rows.Scan(&c.RecipeID, &due, &c.Cursor, &c.Resume, &polled, &c.Failures); err != nil {
 				return err
 			}
 			c.Due = fromMicros(int64(due))
@@ -110,28 +111,35 @@ func (s *Store) CompleteTrigger(ctx context.Context, c store.TriggerCompletion) 
 		if c.Cursor != nil {
 			cursor = *c.Cursor
 		}
-		res, err := t.exec(ctx, `UPDATE trigger_state SET next_due = ?, lease_owner = NULL, lease_until = NULL,
-				cursor = COALESCE(?, cursor), polled = ?, failures = ?, health = COALESCE(?, health), updated_at = ?
-			WHERE recipe_id = ? AND lease_owner = ? AND next_due = ?`,
-			micros(c.Next), cursor, c.Polled, c.Failures, c.Health, now, c.RecipeID, c.Owner, micros(c.Due))
-		if err != nil {
+		held, err := s.holdsTrigger(ctx, t, c)
+		if err != nil || !held {
+			out.LeaseLost = !held
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			out.LeaseLost = true
+		if !c.Failed {
+			res, err := t.exec(ctx, `INSERT OR IGNORE INTO trigger_ticks (recipe_id, due_at, fired_at, fired_by, jobs) VALUES (?, ?, ?, ?, 0)`,
+				c.RecipeID, micros(c.FiredAt), now, c.Owner)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				// This due time fired before: its jobs exist already.
+				// Only the schedule moves on; cursor, resume point and
+				// seen set stay as they are, so no record is skipped.
+				out.AlreadyFired = true
+				_, err := t.exec(ctx, `UPDATE trigger_state SET next_due = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+					WHERE recipe_id = ?`, micros(c.Next), now, c.RecipeID)
+				return err
+			}
+		}
+		if _, err := t.exec(ctx, `UPDATE trigger_state SET next_due = ?, lease_owner = NULL, lease_until = NULL,
+				cursor = COALESCE(?, cursor), resume = CASE WHEN ? THEN resume ELSE ? END,
+				polled = ?, failures = ?, health = COALESCE(?, health), updated_at = ?
+			WHERE recipe_id = ?`,
+			micros(c.Next), cursor, c.Failed, c.Resume, c.Polled, c.Failures, c.Health, now, c.RecipeID); err != nil {
 			return err
 		}
 		if c.Failed {
-			return nil
-		}
-		res, err = t.exec(ctx, `INSERT OR IGNORE INTO trigger_ticks (recipe_id, due_at, fired_at, fired_by, jobs) VALUES (?, ?, ?, ?, 0)`,
-			c.RecipeID, micros(c.FiredAt), now, c.Owner)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			// This due time fired before: its jobs exist already.
-			out.AlreadyFired = true
 			return nil
 		}
 		for i, r := range c.Records {
@@ -190,6 +198,19 @@ func (s *Store) CompleteTrigger(ctx context.Context, c store.TriggerCompletion) 
 		s.signal()
 	}
 	return out, nil
+}
+
+// holdsTrigger says whether c.Owner still holds the lease on the claimed
+// due time (inside the writer's transaction, so nothing moves meanwhile).
+func (s *Store) holdsTrigger(ctx context.Context, t *txn, c store.TriggerCompletion) (bool, error) {
+	rows, err := t.query(ctx, `SELECT 1 FROM trigger_state WHERE recipe_id = ? AND lease_owner = ? AND next_due = ?`,
+		c.RecipeID, c.Owner, micros(c.Due))
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	held := rows.Next()
+	return held, rows.Err()
 }
 
 // TriggerState reads a recipe's trigger state.

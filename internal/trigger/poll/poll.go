@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"net/url"
 	"slices"
 
 	"github.com/patchbay/patchbay/internal/connection"
@@ -38,6 +39,21 @@ type Result struct {
 	Looped bool `json:"looped"`
 	// Exchanges are each page's request and response, secrets masked.
 	Exchanges []Exchange `json:"exchanges"`
+	// Resume, set when Truncated, is where the next poll goes on from, so
+	// that records past max_pages are read by the following polls rather
+	// than never.
+	Resume *Resume `json:"resume,omitempty"`
+}
+
+// Resume is the page a truncated poll stopped before: the next page's
+// request values and the pager's position, and the cursor the truncated
+// poll's requests were rendered with (the pages after it must be asked
+// with the same one, or page and offset counting would not line up).
+type Resume struct {
+	Vars     map[string]any `json:"vars"`
+	Position int            `json:"position"`
+	Origin   string         `json:"origin"`
+	Cursor   string         `json:"cursor"`
 }
 
 // Poll performs one poll: the first page, then the following pages as
@@ -49,13 +65,29 @@ type Result struct {
 // started from, the pages read and their exchanges: a poll's records are
 // used all together or not at all.
 func (p *Poller) Poll(ctx context.Context, exec *httprequest.Executor, conn *connection.Live, cursor string) (Result, error) {
+	return p.PollFrom(ctx, exec, conn, cursor, nil)
+}
+
+// PollFrom is Poll going on from where a truncated poll stopped (from nil:
+// from the first page). The records it finds still move the cursor on
+// from cursor, the stored one.
+func (p *Poller) PollFrom(ctx context.Context, exec *httprequest.Executor, conn *connection.Live, cursor string, from *Resume) (Result, error) {
 	res := Result{Cursor: cursor}
 	env := pill.Env{}
-	if cursor != "" {
-		env.Cursor = cursor
-	}
+	asked := cursor
 	pages := newPager(p.trigger.Pagination)
 	req, vars := p.first, pages.firstVars()
+	if from != nil && pages.spec != nil {
+		asked = from.Cursor
+		req, vars = p.follow, from.Vars
+		pages.position = from.Position
+		if u, err := url.Parse(from.Origin); err == nil && from.Origin != "" {
+			pages.origin = u
+		}
+	}
+	if asked != "" {
+		env.Cursor = asked
+	}
 	seen := map[string]bool{}
 	var records []Record
 	for page := 1; ; page++ {
@@ -92,6 +124,10 @@ func (p *Poller) Poll(ctx context.Context, exec *httprequest.Executor, conn *con
 		}
 		if page >= p.maxPages {
 			res.Truncated = true
+			res.Resume = &Resume{Vars: next, Position: pages.position, Cursor: asked}
+			if pages.origin != nil {
+				res.Resume.Origin = pages.origin.String()
+			}
 			break
 		}
 		req, vars = p.follow, next

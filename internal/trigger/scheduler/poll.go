@@ -34,7 +34,14 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 			return s.pollFailed(ctx, r, c, interval, "connection", errors.New("connection "+t.Connection+" is not available"), nil)
 		}
 	}
-	res, err := poller.Poll(ctx, s.Executor, conn, c.Cursor)
+	var from *poll.Resume
+	if len(c.Resume) > 0 {
+		from = new(poll.Resume)
+		if json.Unmarshal(c.Resume, from) != nil {
+			from = nil // a resume point this version cannot read: start over
+		}
+	}
+	res, err := poller.PollFrom(ctx, s.Executor, conn, c.Cursor, from)
 	if ctx.Err() != nil {
 		// Shutting down: hand the poll back untouched, for this or another
 		// process to run once it is up, rather than wait out the lease.
@@ -71,13 +78,25 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 		seen[i].Job = &queue.NewJob{RecipeID: r.ID, Payload: body}
 	}
 	next := now.Add(interval)
+	var resume []byte
+	if res.Resume != nil {
+		// More pages than max_pages: go on at once from where this poll
+		// stopped, rather than wait an interval (or never get there).
+		resume, _ = json.Marshal(res.Resume)
+		// Due now, but never at this poll's own due time: each poll is
+		// recorded once per due time.
+		next = now
+		if !next.After(c.Due) {
+			next = c.Due.Add(time.Microsecond)
+		}
+	}
 	prev := previousHealth(ctx, s.Store, r.ID)
 	health, _ := json.Marshal(Health{Status: HealthOK, LastRunAt: &now, NextRunAt: &next, Records: len(res.Records),
 		Pages: res.Pages, Truncated: res.Truncated, LastFailure: prev.LastFailure})
 	cursor := res.Cursor
 	out, err := s.Store.CompleteTrigger(context.WithoutCancel(ctx), store.TriggerCompletion{
 		RecipeID: r.ID, Owner: s.Owner, Due: c.Due, FiredAt: c.Due, Now: now, Next: next,
-		Cursor: &cursor, Polled: true, Records: seen, Health: health,
+		Cursor: &cursor, Resume: resume, Polled: true, Records: seen, Health: health,
 	})
 	if err != nil {
 		return err

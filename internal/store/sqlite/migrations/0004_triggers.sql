@@ -13,6 +13,8 @@ CREATE TABLE trigger_state (
     lease_until INTEGER,
     -- cursor: the poll cursor ({{cursor}}), kept across failures.
     cursor      TEXT,
+    -- resume: where a poll cut short by max_pages goes on from (JSON).
+    resume      BLOB,
     -- polled: the first poll has run (since: now remembers records only).
     polled      INTEGER NOT NULL DEFAULT 0,
     failures    INTEGER NOT NULL DEFAULT 0,
