@@ -148,8 +148,15 @@ func previousHealth(ctx context.Context, st store.Store, recipeID string) Health
 // release frees a claimed poll without running it: same due time, same
 // cursor, same failure count.
 func (s *Scheduler) release(c store.TriggerClaim) error {
+	return s.releaseUntil(c, c.Due)
+}
+
+// releaseUntil frees a claimed poll or tick without running it, due again
+// at next; cursor, resume point and failure count stay as they were. A
+// completion that already ran makes it a no-op (the lease is gone).
+func (s *Scheduler) releaseUntil(c store.TriggerClaim, next time.Time) error {
 	_, err := s.Store.CompleteTrigger(context.Background(), store.TriggerCompletion{
-		RecipeID: c.RecipeID, Owner: s.Owner, Due: c.Due, Now: s.Now(), Next: c.Due, Polled: c.Polled,
+		RecipeID: c.RecipeID, Owner: s.Owner, Due: c.Due, Now: s.Now(), Next: next, Polled: c.Polled,
 		Failures: c.Failures, Failed: true,
 	})
 	return err

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/recipe"
 )
 
@@ -185,5 +186,25 @@ func TestScheduleEditReplans(t *testing.T) {
 	want := []string{"2026-06-01 00:00 UTC", "2026-06-01 00:05 UTC"}
 	if !equalStrings(got, want) {
 		t.Fatalf("scheduled times %v, want %v", got, want)
+	}
+}
+
+// A process whose catalog has not yet seen a recipe another process just
+// started still fires its first event, rather than holding the claim.
+func TestClaimOfARecipeTheCatalogHasNotSeen(t *testing.T) {
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	a := newRig(t, start)
+	b := newRigIn(t, a.dir, start, "other-owner")
+	b.cat = catalog.New(b.store, nil, time.Hour) // reloads only when told
+	b.sched.Catalog = b.cat
+	if _, err := b.cat.Recipe(context.Background(), "none"); err == nil {
+		t.Fatal("an unknown recipe was found")
+	}
+	a.addRecipe("fresh", recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(time.Hour)})
+	if n := b.runDue(); n != 1 {
+		t.Fatalf("b fired %d events", n)
+	}
+	if got := len(a.payloads("fresh")); got != 1 {
+		t.Fatalf("%d jobs, want the start event", got)
 	}
 }

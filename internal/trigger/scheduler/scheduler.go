@@ -32,6 +32,9 @@ const (
 	DefaultIdle = time.Second
 	// claimBatch is how many due triggers one pass takes (and runs at once).
 	claimBatch = 8
+	// retryAfterError is when a poll or tick that could not run at all
+	// (its recipe unreadable, the store failing) is tried again.
+	retryAfterError = 10 * time.Second
 )
 
 // Scheduler claims and fires due polls and ticks.
@@ -165,7 +168,11 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = s.fire(ctx, c)
+				if errs[i] = s.fire(ctx, c); errs[i] != nil {
+					// Hand the poll or tick back (a little later) rather than
+					// hold it until the lease runs out.
+					s.releaseUntil(c, s.Now().Add(retryAfterError))
+				}
 			}()
 		}
 		wg.Wait()
@@ -182,6 +189,12 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 // fire runs one claimed poll or tick.
 func (s *Scheduler) fire(ctx context.Context, c store.TriggerClaim) error {
 	r, err := s.Catalog.Recipe(ctx, c.RecipeID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Started in another process a moment ago: this process's catalog
+		// has not seen the recipe yet.
+		s.Catalog.Invalidate()
+		r, err = s.Catalog.Recipe(ctx, c.RecipeID)
+	}
 	if err != nil {
 		return err
 	}
