@@ -15,6 +15,7 @@ import (
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/trigger/poll"
 )
 
 const (
@@ -136,7 +137,8 @@ func (a *API) testRecipe(w http.ResponseWriter, r *http.Request) error {
 }
 
 // testPayload picks the trigger output of a test job: {"payload": ...}
-// from the call, else the trigger's example, else an empty object.
+// from the call, else the trigger's example (for a polling trigger, its
+// first record; for a schedule, the time now), else an empty object.
 func testPayload(t recipe.Trigger, body []byte) ([]byte, error) {
 	if s := strings.TrimSpace(string(body)); s != "" {
 		var req struct {
@@ -151,6 +153,21 @@ func testPayload(t recipe.Trigger, body []byte) ([]byte, error) {
 			}
 			return req.Payload, nil
 		}
+	}
+	switch t.Type {
+	case recipe.TriggerPolling:
+		// A polling job's trigger output is one record.
+		if strings.TrimSpace(string(t.ResponseExample)) == "" {
+			return []byte(`{}`), nil
+		}
+		rec, err := poll.ExampleRecord(t)
+		if err != nil {
+			return nil, httpx.Unprocessable("invalid_example", "trigger.response_example: "+err.Error(), nil)
+		}
+		return json.Marshal(rec)
+	case recipe.TriggerSchedule:
+		now := time.Now().UTC()
+		return json.Marshal(map[string]time.Time{"scheduled_time": now, "actual_time": now})
 	}
 	ex := strings.TrimSpace(string(t.PayloadExample))
 	if ex == "" {

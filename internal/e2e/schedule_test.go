@@ -130,4 +130,11 @@ func TestTriggerValidation(t *testing.T) {
 	if len(paths) != 2 || paths[0] != "id" || paths[1] != "email" {
 		t.Fatalf("polling datatree %v, want one record's fields [id email]", paths)
 	}
+	// A test run of a polling recipe gets one record of the example.
+	var j jobDoc
+	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/test", nil, &j)
+	var out map[string]any
+	if err := json.Unmarshal(j.Trigger.Output, &out); err != nil || out["email"] != "a@example.com" || len(out) != 2 {
+		t.Fatalf("test job's trigger output %s, want the example's first record", j.Trigger.Output)
+	}
 }
