@@ -152,7 +152,7 @@ func (a *API) finishAuthorization(r *http.Request) (string, error) {
 var callbackPage = template.Must(template.New("callback").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · patchbay</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style></head>
-<body><h1>{{.Title}}</h1><p>{{.Message}}</p><p><a href="/">Back to patchbay</a></p></body></html>
+<body><h1>{{.Title}}</h1><p>{{.Message}}</p><p><a href="/#/connections">Back to connections in patchbay</a></p></body></html>
 `))
 
 func renderCallback(w http.ResponseWriter, status int, title, message string) {

@@ -270,3 +270,34 @@ func TestAssetURLNames(t *testing.T) {
 		t.Error("url of a missing asset did not fail")
 	}
 }
+
+// TestAppJSLeavesOnlyForWebURLs guards the one place the UI navigates away
+// from itself (OAuth2 Connect): the target is a connection's
+// authorize_url, which users write, so it must pass webURL (http or https
+// only) first; a javascript: URL would otherwise run in this origin.
+func TestAppJSLeavesOnlyForWebURLs(t *testing.T) {
+	t.Parallel()
+	src, err := staticFS.ReadFile("static/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := string(src)
+	assigns := regexp.MustCompile(`location\.assign\(([A-Za-z_$][\w$]*)\)`).FindAllStringSubmatch(js, -1)
+	if len(assigns) == 0 {
+		t.Fatal("app.js never calls location.assign; update this test if Connect changed")
+	}
+	for _, m := range assigns {
+		checked := regexp.MustCompile(`const ` + regexp.QuoteMeta(m[1]) + ` = webURL\(`)
+		if !checked.MatchString(js) {
+			t.Errorf("%s: %s does not come from webURL", m[0], m[1])
+		}
+	}
+	if n := strings.Count(js, "location.assign("); n != len(assigns) {
+		t.Errorf("location.assign called %d times, %d of them with a checked variable", n, len(assigns))
+	}
+	for _, sink := range []string{"location.href =", "location.replace(", "window.open(", "location = "} {
+		if strings.Contains(js, sink) {
+			t.Errorf("app.js navigates with %s; use webURL and location.assign", sink)
+		}
+	}
+}

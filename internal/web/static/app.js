@@ -12,10 +12,12 @@
   const PAGE_SIZE = 25;
   const REFRESH_MS = 3000;
   const JOB_STATUSES = ["pending", "running", "succeeded", "failed"];
-  // Keys the server adds to a recipe; they are not part of the document a
-  // user edits (the API ignores them, but showing them invites edits that
-  // would silently do nothing).
-  const SERVER_KEYS = ["id", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture"];
+  // Keys the server adds to a recipe view; they are not part of the
+  // document a user edits. The API ignores the first ones on save (showing
+  // them would invite edits that silently do nothing) and refuses drift
+  // and trigger_health as unknown fields.
+  const SERVER_KEYS = ["id", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture",
+    "drift", "trigger_health"];
 
   // ---------------------------------------------------------------- DOM
 
@@ -74,6 +76,10 @@
     stopped: "muted",
     pending: "wait", running: "busy",
     failed: "bad", error: "bad",
+    // OAuth2 connection states
+    connected: "ok", not_connected: "wait", needs_reauthorization: "bad",
+    // polling and schedule trigger health
+    failing: "bad", waiting: "wait", never_started: "muted",
   };
 
   function badge(status, label) {
@@ -452,6 +458,10 @@
     const submit = h("button", { type: "submit", class: "button primary", text: "Sign in" });
     const form = h("form", {
       class: "login-form",
+      // Never GET: a submit that bypasses the handler (form.submit() from
+      // a script or an extension) would put the token in the URL, and so
+      // in history and access logs.
+      method: "post",
       onsubmit: async (e) => {
         e.preventDefault();
         const t = input.value.trim();
@@ -570,12 +580,30 @@
 
   // ------------------------------------------------------------ recipes
 
+  // triggerText sums a trigger up in a few words for lists and headings.
   function triggerText(t) {
     if (!t || !t.type) return "—";
+    if (t.type === "polling") {
+      return "polls " + (t.url || "?") + (t.connection ? " via " + t.connection : "") +
+        " every " + durationText(t.interval || "5m");
+    }
+    if (t.type === "schedule") {
+      if (t.cron) return "cron " + t.cron + " in " + (t.timezone || "UTC");
+      return "every " + durationText(t.every);
+    }
     return t.event ? t.type + " · " + t.event : t.type;
   }
 
-  function webhookCell(url) {
+  // durationText shortens Go's durations for reading: the API writes
+  // "5m0s" and "1h0m0s", people write "5m" and "1h". A bare number is
+  // seconds, as the API also accepts.
+  function durationText(d) {
+    if (d === undefined || d === null || d === "") return "?";
+    if (typeof d === "number") return d + "s";
+    return String(d).replace(/([hm])0s$/, "$1").replace(/h0m$/, "h");
+  }
+
+  function copyableURL(url) {
     if (!url) return h("span", { class: "muted", text: "—" });
     return h("div", { class: "copyable" }, h("code", { class: "url", text: url }), copyButton(url));
   }
@@ -606,7 +634,7 @@
       h("td", {}, link("/recipes/" + enc(r.id), r.name || r.id, "strong")),
       h("td", { text: triggerText(r.trigger) }),
       h("td", {}, badge(r.state)),
-      h("td", {}, webhookCell(r.webhook_url)),
+      h("td", {}, copyableURL(r.webhook_url)),
       h("td", { class: "nowrap" }, timeEl(r.updated_at || r.created_at, true))));
     fill(list, h("div", { class: "table-wrap" }, h("table", { class: "table" },
       h("thead", {}, h("tr", {}, ["Name", "Trigger", "State", "Webhook URL", "Updated"].map((t) => h("th", { text: t })))),
@@ -694,7 +722,7 @@
         " · " + ((r.steps && r.steps.length) || 0) + " step(s) · updated ", timeEl(r.updated_at, true));
       webhook.hidden = !r.webhook_url;
       if (r.webhook_url) {
-        fill(webhook, h("span", { class: "label", text: "Webhook URL" }), webhookCell(r.webhook_url));
+        fill(webhook, h("span", { class: "label", text: "Webhook URL" }), copyableURL(r.webhook_url));
       }
       fill(treeSlot, datatreeEl(r));
     }
@@ -705,7 +733,9 @@
       try {
         const upd = await api("POST", "/recipes/" + enc(id) + "/" + action);
         r.state = (upd && upd.state) || (action === "start" ? "started" : "stopped");
-        if (v.alive) paint();
+        if (!v.alive) return;
+        paint();
+        if (health && upd) health.update(upd);
       } catch (e) {
         v.fail(e);
       } finally {
@@ -766,12 +796,20 @@
         r = fresh;
         editor.set(editableDoc(r));
         paint();
+        if (health) health.update(r);
       },
     });
 
     const jobs = jobsPanel(v, id);
+    // Polling and schedule recipes show how their trigger is doing; manual
+    // ones get a form to run them (sections "trigger health" and "manual
+    // run" below). A trigger type changed in the editor shows on reload.
+    const triggerType = (r.trigger && r.trigger.type) || "";
+    const health = hasTriggerHealth(triggerType) ? triggerPanel(v, id, r) : null;
+    const run = triggerType === "manual" ? runPanel(v, id, jobs.refresh) : null;
 
-    main.append(
+    // addKids, not append: the trigger and run panels may be null.
+    addKids(main, [
       h("nav", { class: "crumbs" }, link("/recipes", "Recipes"), " / "),
       h("div", { class: "page-head" },
         h("div", { class: "title" }, title, stateSlot),
@@ -783,6 +821,8 @@
         h("p", { class: "muted small", text: "Leave empty to run from the trigger's payload example." }),
         payloadText),
       testNotice,
+      health ? health.el : null,
+      run,
       h("div", { class: "columns" },
         h("section", { class: "panel" },
           h("h2", { text: "Recipe document" }),
@@ -792,8 +832,140 @@
           h("h2", { text: "Datatree" }),
           h("p", { class: "muted small", text: "Click a pill to copy it, then paste it into a step's URL, headers or body." }),
           treeSlot)),
-      jobs.el);
+      jobs.el]);
     paint();
+  }
+
+  // ------------------------------------------------------ trigger health
+
+  // Polling and schedule recipes carry trigger_health in their view:
+  // {status, next_run_at, cursor, seen_records, last}, where last is the
+  // last run and, once a poll has failed, last.last_failure with the
+  // failing request and response.
+
+  const HEALTH_LABELS = {
+    ok: "ok", failing: "failing", waiting: "waiting", stopped: "stopped", never_started: "never started",
+  };
+
+  function hasTriggerHealth(type) {
+    return type === "polling" || type === "schedule";
+  }
+
+  // triggerPanel shows a recipe's trigger health and refreshes it like
+  // the jobs panel. update(recipe) repaints from a recipe view the page
+  // already has (after start, stop or save).
+  function triggerPanel(v, recipeID, recipe) {
+    const statusSlot = h("span");
+    const body = h("div");
+    let shown = null; // the health last painted, as JSON
+
+    function update(r) {
+      const th = r.trigger_health || { status: "never_started" };
+      const key = JSON.stringify([r.trigger, th]);
+      if (key === shown) return; // keeps scroll and selection in the bodies
+      shown = key;
+      fill(statusSlot, badge(th.status, HEALTH_LABELS[th.status] || th.status));
+      fill(body, healthFacts(r.trigger || {}, th), failureBlock(th));
+    }
+
+    async function refresh() {
+      const r = await api("GET", "/recipes/" + enc(recipeID));
+      if (v.alive && r) update(r);
+    }
+
+    update(recipe);
+    v.poll(refresh, REFRESH_MS);
+    return {
+      el: h("section", { class: "panel trigger-panel" },
+        h("div", { class: "panel-head" },
+          h("div", { class: "title" }, h("h2", { text: "Trigger" }), statusSlot),
+          h("span", { class: "muted small", text: "Refreshes every 3 s" })),
+        body),
+      update: update,
+    };
+  }
+
+  function healthFacts(t, th) {
+    const last = th.last || {};
+    const facts = [
+      ["Next run", th.next_run_at ? timeEl(th.next_run_at) : (th.status === "stopped" ? "stopped" : "—")],
+      ["Last run", last.last_run_at ? timeEl(last.last_run_at) : "never"],
+    ];
+    if (t.type === "polling") {
+      facts.push(
+        ["Cursor", th.cursor ? h("code", { text: th.cursor }) : "—"],
+        ["Records remembered", th.seen_records === undefined || th.seen_records === null ? "—" : String(th.seen_records)],
+        ["Last poll found", last.last_run_at ? pollFound(last) : "—"]);
+    }
+    if (last.schedule) facts.push(["Schedule", last.schedule]);
+    if (last.consecutive_failures) facts.push(["Failures in a row", String(last.consecutive_failures)]);
+    return h("dl", { class: "facts" }, facts.map(([k, val]) => h("div", {}, h("dt", { text: k }), h("dd", {}, val))));
+  }
+
+  function pollFound(last) {
+    const n = last.records || 0;
+    const pages = last.pages || 0;
+    return n + (n === 1 ? " new record" : " new records") +
+      (pages ? " in " + pages + (pages === 1 ? " page" : " pages") : "") +
+      (last.truncated ? " (stopped at max_pages)" : "");
+  }
+
+  // failureBlock shows the last failed poll: while the trigger fails it
+  // is the reason; after a recovery it stays, marked as such, so the
+  // user can still see what happened.
+  function failureBlock(th) {
+    const f = th.last && th.last.last_failure;
+    if (!f) return null;
+    const title = th.status === "failing" ? "The last poll failed" : "Last failure (recovered since)";
+    return h("div", { class: "trigger-failure" },
+      h("h3", {}, title, " ", h("span", { class: "muted small" }, "at ", timeEl(f.at))),
+      h("pre", { class: "error-box", text: (f.stage ? "stage " + f.stage + ": " : "") + errorText(f.error) }),
+      h("div", { class: "exchange" },
+        h("div", { class: "exchange-request" }, h("h4", { text: "Request" }), requestBlock(f.request)),
+        h("div", { class: "exchange-response" }, h("h4", { text: "Response" }), responseBlock(f.response))));
+  }
+
+  // ---------------------------------------------------------- manual run
+
+  // runPanel starts one job of a manual recipe with a JSON body as the
+  // trigger output (POST /recipes/{id}/run) and links to it.
+  function runPanel(v, recipeID, onJob) {
+    const input = h("textarea", {
+      class: "code", rows: 5, spellcheck: "false", "aria-label": "Run input",
+      placeholder: "{\"key\": \"value\"}",
+    });
+    const result = h("div", { class: "run-result", "aria-live": "polite" });
+    const run = button("Run", async () => {
+      let body; // none: the server runs with {}
+      const raw = input.value.trim();
+      if (raw) {
+        try {
+          body = parseJSON(raw);
+        } catch (e) {
+          fill(result, h("p", { class: "error small", text: "Not valid JSON: " + e.message }));
+          return;
+        }
+      }
+      run.disabled = true;
+      fill(result, h("span", { class: "muted small", text: "Starting…" }));
+      try {
+        const job = await api("POST", "/recipes/" + enc(recipeID) + "/run", body);
+        if (!v.alive) return;
+        fill(result, h("p", { class: "notice" }, "Started job ", badge(job.status), " ",
+          link("/jobs/" + enc(job.id), "Open job " + job.id)));
+        onJob();
+      } catch (e) {
+        if (v.alive) fill(result, h("p", { class: "error small", text: e.message }));
+      } finally {
+        run.disabled = false;
+      }
+    }, "button primary");
+    return h("section", { class: "panel run-panel" },
+      h("h2", { text: "Run" }),
+      h("p", { class: "muted small", text: "Start one job with this JSON as the trigger output (empty means {}). The recipe must be started." }),
+      input,
+      h("div", { class: "editor-bar" }, run),
+      result);
   }
 
   // ----------------------------------------------------------- datatree
@@ -1007,6 +1179,28 @@
     return h("pre", { class: "code body", text: pretty(body) });
   }
 
+  // requestBlock shows a recorded request (a step's input, a failed
+  // poll's request): method and URL, headers, body.
+  function requestBlock(inp) {
+    if (!inp) return [h("p", { class: "muted", text: "No request was sent." })];
+    return [
+      h("p", { class: "reqline" }, h("span", { class: "method", text: inp.method || "" }), h("code", { class: "url", text: inp.url || "" })),
+      h("h4", { text: "Headers" }), headersTable(inp.headers),
+      h("h4", { text: "Body" }), bodyBlock(inp.body),
+    ];
+  }
+
+  // responseBlock shows a recorded response: status, headers, body.
+  function responseBlock(out) {
+    if (!out) return [h("p", { class: "muted", text: "No response was received." })];
+    return [
+      h("p", { class: "reqline" }, h("span", { class: "label", text: "Status" }),
+        h("span", { class: "status-code tone-" + statusTone(out.status), text: scalarText(out.status) })),
+      h("h4", { text: "Headers" }), headersTable(out.headers),
+      h("h4", { text: "Body" }), bodyBlock(out.body),
+    ];
+  }
+
   function errorText(err) {
     if (!err) return "";
     if (typeof err === "string") return err;
@@ -1033,22 +1227,7 @@
       tab = tabs[key] = which;
       tInput.setAttribute("aria-selected", String(which === "input"));
       tOutput.setAttribute("aria-selected", String(which === "output"));
-      if (which === "input") {
-        const inp = s.input;
-        fill(panel, (inp ? [
-          h("p", { class: "reqline" }, h("span", { class: "method", text: inp.method || "" }), h("code", { class: "url", text: inp.url || "" })),
-          h("h4", { text: "Headers" }), headersTable(inp.headers),
-          h("h4", { text: "Body" }), bodyBlock(inp.body),
-        ] : [h("p", { class: "muted", text: "No request was sent." })]));
-      } else {
-        const out = s.output;
-        fill(panel, (out ? [
-          h("p", { class: "reqline" }, h("span", { class: "label", text: "Status" }),
-            h("span", { class: "status-code tone-" + statusTone(out.status), text: scalarText(out.status) })),
-          h("h4", { text: "Headers" }), headersTable(out.headers),
-          h("h4", { text: "Body" }), bodyBlock(out.body),
-        ] : [h("p", { class: "muted", text: "No response was received." })]));
-      }
+      fill(panel, which === "input" ? requestBlock(s.input) : responseBlock(s.output));
     }
     tInput.addEventListener("click", () => show("input"));
     tOutput.addEventListener("click", () => show("output"));
@@ -1149,6 +1328,8 @@
     test: { method: "GET", url: "https://api.example.com/me" },
   };
 
+  const CONNECTION_COLUMNS = ["Name", "Type", "Base URL", "Auth", "", "Test result"];
+
   async function connectionsView(v, main) {
     document.title = "Connections · patchbay";
     const editSlot = h("div");
@@ -1197,9 +1378,11 @@
           h("p", { class: "muted", text: "A connection keeps an application's base URL and credentials, so steps can call it without repeating secrets." })));
         return;
       }
-      fill(list, h("div", { class: "table-wrap" }, h("table", { class: "table" },
-        h("thead", {}, h("tr", {}, ["Name", "Type", "Base URL", "Auth", "", "Test result"].map((t) => h("th", { text: t })))),
-        h("tbody", {}, conns.map(connectionRow)))));
+      // An OAuth2 connection, or one with warnings, gets a second row
+      // under its own (section "OAuth2 connections").
+      fill(list, h("div", { class: "table-wrap" }, h("table", { class: "table connections" },
+        h("thead", {}, h("tr", {}, CONNECTION_COLUMNS.map((t) => h("th", { text: t })))),
+        h("tbody", {}, conns.map((c) => [connectionRow(c), connectionNotes(v, c)])))));
     }
 
     function connectionRow(c) {
@@ -1232,16 +1415,97 @@
         }
       }, "button small danger");
       const auth = c.auth || {};
-      return h("tr", {},
+      return h("tr", { class: "connection", "data-connection": c.name || c.id },
         h("td", {}, h("strong", { text: c.name || c.id })),
         h("td", { text: c.type || "—" }),
         h("td", {}, c.base_url ? h("code", { class: "url", text: c.base_url }) : h("span", { class: "muted", text: "—" })),
-        h("td", { text: auth.type || "none" }),
+        h("td", { text: c.type === "http_oauth2" ? "oauth2" + (auth.type && auth.type !== "none" ? " + " + auth.type : "") : auth.type || "none" }),
         h("td", { class: "nowrap" }, test, " ", edit, " ", del),
         result);
     }
 
     await load();
+  }
+
+  // -------------------------------------------------- OAuth2 connections
+
+  // An http_oauth2 connection's view adds redirect_url, oauth2_status
+  // (not_connected | connected | needs_reauthorization),
+  // oauth2_status_reason and token_expires_at; any connection may carry
+  // warnings about risky settings. They are shown in a row under the
+  // connection's own.
+
+  const OAUTH2_LABELS = {
+    connected: "connected", not_connected: "not connected", needs_reauthorization: "needs reauthorization",
+  };
+
+  function connectionNotes(v, c) {
+    const warnings = Array.isArray(c.warnings) ? c.warnings : [];
+    const oauth2 = c.type === "http_oauth2";
+    if (!oauth2 && warnings.length === 0) return null;
+    return h("tr", { class: "connection-notes", "data-connection": c.name || c.id },
+      h("td", { colspan: CONNECTION_COLUMNS.length },
+        oauth2 ? oauth2Block(v, c) : null,
+        warnings.length ? h("ul", { class: "warnings" }, warnings.map((w) => h("li", { text: String(w) }))) : null));
+  }
+
+  function oauth2Block(v, c) {
+    const status = c.oauth2_status || "not_connected";
+    // Client credentials need no user in the loop: the token is fetched
+    // on first use, and the authorize endpoint refuses them.
+    const userGrant = !(c.oauth2 && c.oauth2.grant === "client_credentials");
+    const problem = h("span", { class: "error small", "aria-live": "polite" });
+    const connect = userGrant ? button(status === "connected" || status === "needs_reauthorization" ? "Reconnect" : "Connect",
+      () => startAuthorization(v, c, connect, problem), "button small primary connect") : null;
+    return h("div", { class: "oauth2" },
+      h("div", { class: "oauth2-status" },
+        h("span", { class: "label", text: "OAuth2" }),
+        h("span", { class: "oauth2-badge" }, badge(status, OAUTH2_LABELS[status] || status)),
+        c.oauth2_status_reason ? h("span", { class: "error small", text: c.oauth2_status_reason }) : null,
+        tokenExpiry(c.token_expires_at),
+        userGrant ? null : h("span", { class: "muted small", text: "client credentials: a token is fetched when first needed" }),
+        connect, problem),
+      userGrant && c.redirect_url ? h("div", { class: "oauth2-redirect" },
+        h("span", { class: "label", text: "Redirect URL" }),
+        copyableURL(c.redirect_url),
+        h("span", { class: "muted small", text: "register this URL at the provider" })) : null);
+  }
+
+  function tokenExpiry(iso) {
+    if (!iso) return null;
+    const past = new Date(iso) < new Date();
+    // An expired access token is normal: it is refreshed on next use.
+    return h("span", { class: "muted small" }, past ? "token expired " : "token expires ", timeEl(iso));
+  }
+
+  // startAuthorization asks the API for the provider's authorization URL
+  // (the same-origin fetch also stores the HttpOnly cookie that binds the
+  // state to this browser), then leaves for the provider, which sends the
+  // browser back to /oauth/callback.
+  async function startAuthorization(v, c, btn, problem) {
+    btn.disabled = true;
+    problem.textContent = "";
+    try {
+      const a = await api("GET", "/connections/" + enc(c.id) + "/authorize");
+      const target = webURL(a && a.authorize_url);
+      if (!target) throw new Error("The server answered no usable authorize_url.");
+      location.assign(target);
+    } catch (e) {
+      if (!v.alive) return;
+      problem.textContent = e.message;
+      btn.disabled = false;
+    }
+  }
+
+  // webURL returns u if it is an absolute http(s) URL: a connection's
+  // authorize_url is user input, and a javascript: URL must not run here.
+  function webURL(u) {
+    try {
+      const url = new URL(String(u));
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : "";
+    } catch (e) {
+      return "";
+    }
   }
 
   // --------------------------------------------------------------- boot
