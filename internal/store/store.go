@@ -143,6 +143,9 @@ type Store interface {
 	NextTriggerDue(ctx context.Context) (time.Time, error)
 	ClaimTriggers(ctx context.Context, owner string, now time.Time, max int, lease time.Duration) ([]TriggerClaim, error)
 	CompleteTrigger(ctx context.Context, c TriggerCompletion) (TriggerOutcome, error)
+	// ExtendTrigger renews owner's lease on a claimed poll or tick until
+	// until; ErrLeaseLost when owner no longer holds it.
+	ExtendTrigger(ctx context.Context, recipeID, owner string, due, until time.Time) error
 	// TriggerState is a recipe's trigger state, or ErrNotFound before its first start.
 	TriggerState(ctx context.Context, recipeID string) (TriggerState, error)
 	// CountSeenRecords serves tests and the recipe view.

@@ -84,6 +84,12 @@ func (s *Store) ClaimTriggers(ctx context.Context, owner string, now time.Time, 
 	return out, nil
 }
 
+// ExtendTrigger renews a lease while a long poll runs.
+func (s *Store) ExtendTrigger(ctx context.Context, recipeID, owner string, due, until time.Time) error {
+	return s.execOne(ctx, queue.ErrLeaseLost, `UPDATE trigger_state SET lease_until = ? WHERE recipe_id = ? AND lease_owner = ? AND next_due = ?`,
+		micros(until), recipeID, owner, micros(due))
+}
+
 // CompleteTrigger ends a claimed poll or tick in one transaction. Nothing is
 // created unless owner still holds the lease on the claimed due time, and
 // nothing twice: the fired tick is unique by recipe and due time, and a

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,5 +60,47 @@ func TestPollResumesPastMaxPages(t *testing.T) {
 	r.runDue()
 	if n := len(r.payloads("paged")); n != total {
 		t.Fatalf("%d jobs after a full re-read, want still %d", n, total)
+	}
+}
+
+// A poll that takes longer than the lease keeps its claim (the claimer
+// renews it), so a second process does not poll the same due time again.
+func TestLongPollKeepsItsLease(t *testing.T) {
+	var mu sync.Mutex
+	requests := 0
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		<-release
+		json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{"id": 1}}})
+	}))
+	defer srv.Close()
+	defer close(release)
+	// Real time here: the lease is renewed by a ticker.
+	a := newRig(t, time.Now())
+	a.sched.Now, a.sched.Lease = time.Now, time.Second
+	b := newRigIn(t, a.dir, time.Now(), "other-owner")
+	b.sched.Now, b.sched.Lease = time.Now, time.Second
+	a.addRecipe("slow", recipe.Trigger{Type: recipe.TriggerPolling, URL: srv.URL + "/items", Interval: recipe.Duration(time.Hour),
+		ItemsPath: "items", IDPath: "id", Since: "all"})
+	done := make(chan int)
+	go func() { done <- a.runDue() }()
+	deadline := time.Now().Add(2500 * time.Millisecond) // two and a half leases
+	for time.Now().Before(deadline) {
+		if n := b.runDue(); n != 0 {
+			t.Fatalf("a second scheduler took over a poll that was still running")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	release <- struct{}{}
+	if n := <-done; n != 1 {
+		t.Fatalf("the slow poll: %d", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests != 1 || len(a.payloads("slow")) != 1 {
+		t.Fatalf("%d polls and %d jobs, want 1 and 1", requests, len(a.payloads("slow")))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
@@ -24,9 +25,11 @@ import (
 
 // Defaults.
 const (
-	// DefaultLease bounds how long one poll may take before another process
-	// may take it over (it reads at most 100 pages).
-	DefaultLease = 5 * time.Minute
+	// DefaultLease is how long a claimed poll or tick is held without a
+	// sign of life: the claimer renews it every third of that while it
+	// runs, so a long poll keeps it and a process that dies mid-poll
+	// delays that poll by at most this much.
+	DefaultLease = time.Minute
 	// DefaultIdle is the longest the loop sleeps without looking: recipes
 	// armed by another process are seen within it.
 	DefaultIdle = time.Second
@@ -168,6 +171,8 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				stop := s.keepLease(ctx, c)
+				defer stop()
 				if errs[i] = s.fire(ctx, c); errs[i] != nil {
 					// Hand the poll or tick back (a little later) rather than
 					// hold it until the lease runs out.
@@ -183,6 +188,41 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 		if len(claims) < claimBatch {
 			return total, nil
 		}
+	}
+}
+
+// keepLease renews the lease on c every third of the lease until the
+// returned stop is called.
+func (s *Scheduler) keepLease(ctx context.Context, c store.TriggerClaim) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(s.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				err := s.Store.ExtendTrigger(context.WithoutCancel(ctx), c.RecipeID, s.Owner, c.Due, s.Now().Add(s.Lease))
+				if err != nil {
+					// Lease lost: the poll finished meanwhile, or another
+					// process took it over (and its completion wins).
+					if !errors.Is(err, queue.ErrLeaseLost) {
+						s.Log.Warn("could not renew a trigger's lease", "recipe", c.RecipeID, "err", err)
+					}
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
 	}
 }
 
