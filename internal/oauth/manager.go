@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 
 	"github.com/patchbay/patchbay/internal/connection"
@@ -30,6 +31,11 @@ type Manager struct {
 	// their provider.
 	RedirectURL string
 	Now         func() time.Time
+
+	// Owner names this process when processes sharing the database agree
+	// which of them refreshes a token (default: a random id).
+	Owner     string
+	ownerOnce sync.Once
 
 	mu      sync.Mutex
 	flights map[string]*flight // by connection id: the refresh under way
@@ -134,6 +140,54 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 		l.RememberTokens(tok.AccessToken, tok.RefreshToken)
 		return tok.AccessToken, nil
 	}
+	// Across processes: one refreshes while the others wait for its
+	// result; a provider that rotates refresh tokens may revoke the whole
+	// grant when one refresh token is used twice.
+	lease := "oauth-refresh:" + l.Doc.ID
+	for version := row.Version; ; {
+		held, err := m.Store.AcquireLease(ctx, lease, m.owner(), m.now(), m.now().Add(refreshTimeout))
+		if err != nil {
+			return "", err
+		}
+		if held {
+			defer m.Store.ReleaseLease(context.WithoutCancel(ctx), lease, m.owner())
+			// Read again under the lease: a refresh that finished just
+			// before it was taken has used the refresh token we hold.
+			if row, tok, err = m.load(ctx, l); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return "", err
+			}
+			found = err == nil
+			if found && row.Version != version && row.Status == connection.OAuth2NeedsReauthorization {
+				return "", &connection.AuthorizationError{Connection: l.Doc.Name, Status: row.Status, Reason: row.Reason}
+			}
+			if found && row.Version != version && tok.AccessToken != rejected && tok.fresh(m.now()) {
+				l.RememberTokens(tok.AccessToken, tok.RefreshToken)
+				return tok.AccessToken, nil
+			}
+			break
+		}
+		// Another process is refreshing: wait a moment, then use what it
+		// saved, or take the lease if it gave up.
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if row, tok, err = m.load(ctx, l); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+		if moved := err == nil && (!found || row.Version != version); !moved {
+			continue
+		}
+		found, version = true, row.Version
+		if row.Status == connection.OAuth2NeedsReauthorization {
+			return "", &connection.AuthorizationError{Connection: l.Doc.Name, Status: row.Status, Reason: row.Reason}
+		}
+		if tok.AccessToken != rejected && tok.fresh(m.now()) {
+			l.RememberTokens(tok.AccessToken, tok.RefreshToken)
+			return tok.AccessToken, nil
+		}
+	}
 	ctx = withClient(ctx, client)
 	var got *oauth2.Token
 	if l.Doc.OAuth2.Grant == connection.GrantClientCredentials {
@@ -190,6 +244,16 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 	}
 	m.logger().Info("oauth2 access token refreshed", "connection", l.Doc.Name, "expires_at", fresh.Expiry)
 	return fresh.AccessToken, nil
+}
+
+// owner names this process among those refreshing tokens.
+func (m *Manager) owner() string {
+	m.ownerOnce.Do(func() {
+		if m.Owner == "" {
+			m.Owner = uuid.NewString()
+		}
+	})
+	return m.Owner
 }
 
 // needsReauthorization marks the connection as needing a new

@@ -281,3 +281,45 @@ func TestNeverAuthorizedConnectionSaysSo(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Two processes sharing the database (two managers on one store, each
+// with its own copy of the connection) refresh an expired token once: one
+// refreshes under a lease, the other waits and uses what it saved. A
+// provider that rotates refresh tokens could revoke the grant if the same
+// refresh token were used twice.
+func TestRefreshIsSingleAcrossProcesses(t *testing.T) {
+	f := newFixture(t)
+	l := f.codeConnection("crm")
+	f.authorize(l)
+	ctx := context.Background()
+	first, err := f.manager.AccessToken(ctx, l, http.DefaultClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &oauth.Manager{Store: f.store, Box: f.manager.Box, RedirectURL: redirectURL, Log: f.manager.Log, Now: f.manager.Now, Owner: "other-process"}
+	otherLive := connection.New(l.Doc, l.Secrets)
+	f.offset.Store(int64(time.Hour))
+	var wg sync.WaitGroup
+	got := make([]string, 10)
+	errs := make([]error, 10)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				got[i], errs[i] = f.manager.AccessToken(ctx, l, http.DefaultClient)
+			} else {
+				got[i], errs[i] = other.AccessToken(ctx, otherLive, http.DefaultClient)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil || got[i] == first || got[i] != got[0] {
+			t.Fatalf("caller %d got %q (%v); want the one new token %q", i, got[i], errs[i], got[0])
+		}
+	}
+	if n := f.provider.RefreshGrants(); n != 1 {
+		t.Fatalf("%d refresh grants from two processes, want 1", n)
+	}
+}

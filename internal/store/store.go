@@ -178,6 +178,13 @@ type Store interface {
 	// ErrNotFound when it is unknown or already used.
 	TakeOAuthState(ctx context.Context, state string) (OAuthState, error)
 
+	// AcquireLease takes a named lease for owner until until: true if it was
+	// free, had run out by now, or owner held it already. Leases are how
+	// processes sharing the database agree that one of them does a thing.
+	AcquireLease(ctx context.Context, name, owner string, now, until time.Time) (bool, error)
+	// ReleaseLease gives up owner's hold on a lease (no error if not held).
+	ReleaseLease(ctx context.Context, name, owner string) error
+
 	// Ping says whether the database answers and its migrations are applied.
 	Ping(ctx context.Context) error
 	Close() error
