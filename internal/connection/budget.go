@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -103,6 +104,56 @@ func (b *Budget) Acquire(ctx context.Context) (release func(), waited time.Durat
 		}
 	}
 	return release, time.Since(start), nil
+}
+
+// ErrBudgetBusy is returned by TryAcquire when the budget would make the
+// caller wait longer than it is willing to.
+var ErrBudgetBusy = errors.New("the connection's request budget is in use")
+
+// TryAcquire is Acquire for a caller that would rather come back later
+// than wait long (a job holding one of a fixed number of workers): it
+// waits at most maxWait, and otherwise returns ErrBudgetBusy with when to
+// try again.
+func (b *Budget) TryAcquire(ctx context.Context, maxWait time.Duration) (release func(), waited, retryIn time.Duration, err error) {
+	if b == nil {
+		return func() {}, 0, 0, nil
+	}
+	start := time.Now()
+	release = func() {}
+	if b.slots != nil {
+		t := time.NewTimer(maxWait)
+		select {
+		case b.slots <- struct{}{}:
+			t.Stop()
+		case <-t.C:
+			return nil, time.Since(start), maxWait, fmt.Errorf("%w: all %d concurrent requests (max_concurrent) are taken", ErrBudgetBusy, b.limits.MaxConcurrent)
+		case <-ctx.Done():
+			t.Stop()
+			return nil, time.Since(start), 0, fmt.Errorf("waiting for the connection's request budget (max_concurrent %d): %w", b.limits.MaxConcurrent, ctx.Err())
+		}
+		release = func() { <-b.slots }
+	}
+	if b.rate != nil {
+		r := b.rate.Reserve()
+		delay := r.Delay()
+		if delay > maxWait {
+			r.Cancel()
+			release()
+			return nil, time.Since(start), delay, fmt.Errorf("%w: %v requests per second", ErrBudgetBusy, b.limits.RequestsPerSecond)
+		}
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				r.Cancel()
+				release()
+				return nil, time.Since(start), 0, fmt.Errorf("waiting for the connection's request budget (%v requests per second): %w", b.limits.RequestsPerSecond, ctx.Err())
+			}
+		}
+	}
+	return release, time.Since(start), 0, nil
 }
 
 // budgetRegistry keeps one Budget per connection id for the life of the

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/patchbay/patchbay/internal/config"
 	"time"
 )
 
@@ -108,12 +111,15 @@ func TestConnectionBudgetConcurrency(t *testing.T) {
 	for i := range 6 {
 		jobs = append(jobs, s.startJob(recipes[i%2]))
 	}
-	// Every job is claimed while the gate is closed: all but two wait.
-	waitFor(t, "all jobs running", func() bool {
+	// Every job is claimed while the gate is closed: all but two wait,
+	// in a worker (running) or, past the runner's budget wait, back on
+	// the queue with the reason recorded.
+	waitFor(t, "every job to have tried", func() bool {
 		for _, id := range jobs {
 			var j budgetJob
 			s.mustCall(200, "GET", "/api/v1/jobs/"+id, nil, &j)
-			if j.Status != "running" {
+			deferred := len(j.Steps) > 0 && j.Steps[0].Error != nil && strings.Contains(*j.Steps[0].Error, "request budget")
+			if j.Status != "running" && !deferred {
 				return false
 			}
 		}
@@ -187,5 +193,43 @@ func TestConnectionBudgetValidation(t *testing.T) {
 	}
 	if code != 422 || !paths["limits.requests_per_second"] || !paths["limits.max_concurrent"] {
 		t.Errorf("bad limits: %d %s, want 422 naming limits.requests_per_second and limits.max_concurrent", code, raw)
+	}
+}
+
+// A connection whose budget is taken does not take the workers with it:
+// its waiting jobs go back on the queue (not counted as attempts) and
+// the jobs of other connections run meanwhile.
+func TestBusyConnectionDoesNotHoldTheWorkers(t *testing.T) {
+	target := newInFlightTarget(t) // holds every request until opened
+	free := httpbinServer(t)
+	s := startServer(t, func(c *config.Config) { c.Workers = 2 })
+	s.mustCall(201, "POST", "/api/v1/connections", map[string]any{"name": "narrow", "base_url": target.URL,
+		"auth": map[string]any{"type": "none"}, "limits": map[string]any{"max_concurrent": 1}}, nil)
+	narrow := s.budgetRecipe("narrow", "narrow")
+	var jobs []string
+	for range 4 {
+		jobs = append(jobs, s.startJob(narrow))
+	}
+	waitFor(t, "the narrow connection's one request", func() bool { return target.now.Load() == 1 })
+
+	other := s.createRecipe(map[string]any{"name": "other", "trigger": map[string]any{"type": "manual"},
+		"steps": []any{map[string]any{"id": "call", "method": "GET", "url": free.URL + "/get"}}})
+	s.mustCall(200, "POST", "/api/v1/recipes/"+other+"/start", nil, nil)
+	var started struct{ ID string }
+	s.mustCall(202, "POST", "/api/v1/recipes/"+other+"/run", `{}`, &started)
+	// With two workers, one held by the request in flight, the other job
+	// runs only if the narrow connection's waiting jobs gave their worker up.
+	if j := s.finishedJob(started.ID); j.Status != "succeeded" {
+		t.Fatalf("the other connection's job: %s %+v", j.Status, j.Steps)
+	}
+	if n := target.now.Load(); n != 1 {
+		t.Fatalf("%d requests in flight at the narrow connection, want 1", n)
+	}
+	target.open()
+	for _, id := range jobs {
+		j := s.finishedJob(id)
+		if j.Status != "succeeded" || j.Steps[0].Status != "succeeded" {
+			t.Fatalf("narrow job %s: %s %+v", id, j.Status, j.Steps)
+		}
 	}
 }

@@ -23,6 +23,16 @@ import (
 // told about (retries coming due, jobs enqueued by another process).
 const pollInterval = 100 * time.Millisecond
 
+// defaultBudgetWait is Runner.BudgetWait's default.
+const defaultBudgetWait = time.Second
+
+func (r *Runner) budgetWait() time.Duration {
+	if r.BudgetWait > 0 {
+		return r.BudgetWait
+	}
+	return defaultBudgetWait
+}
+
 // maxBackoff caps the delay between two attempts of a step.
 const maxBackoff = 10 * time.Minute
 
@@ -40,6 +50,10 @@ type Runner struct {
 	RetryBase       time.Duration
 	ShutdownTimeout time.Duration
 	Now             func() time.Time
+	// BudgetWait is the longest a job waits in its worker for a
+	// connection's request budget before it goes back to the queue
+	// (default 1s): a slow connection must not take every worker.
+	BudgetWait time.Duration
 
 	stop     chan struct{}
 	done     chan struct{}      // closed when the claim loop has returned
@@ -255,7 +269,7 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		start := r.Now()
 		sr.Attempts++
 		sr.StartedAt, sr.NextAttemptAt = &start, nil
-		out := r.Executor.Do(ctx, req, env, conn, c.JobID+"."+sr.ID)
+		out := r.Executor.Do(httprequest.WithBudgetWait(ctx, r.budgetWait()), req, env, conn, c.JobID+"."+sr.ID)
 		end := r.Now()
 		sr.FinishedAt = &end
 		sr.DurationMS = end.Sub(start).Milliseconds()
@@ -280,6 +294,16 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 			sr.Attempts--
 			sr.Status = queue.StatusPending
 			return queue.StatusPending, r.retry(c, steps, warnings, r.Now())
+		}
+		if out.Deferred {
+			// The connection's request budget is busy: nothing was sent.
+			// The job waits on the queue, not in a worker, so jobs of
+			// other connections keep running; it is not an attempt.
+			sr.Attempts--
+			at := end.Add(out.RetryAfter)
+			sr.Status, sr.NextAttemptAt = queue.StatusPending, &at
+			r.Metrics.StepAttempts.WithLabelValues("deferred").Inc()
+			return queue.StatusPending, r.retry(c, steps, warnings, at)
 		}
 		if out.Retryable && sr.Attempts < req.MaxAttempts {
 			at := end.Add(r.backoff(sr.Attempts, out.RetryAfter))

@@ -61,6 +61,10 @@ type Outcome struct {
 	Retryable bool
 	// RetryAfter is the server's Retry-After, when it sent one.
 	RetryAfter time.Duration
+	// Deferred: nothing was sent, because the connection's request budget
+	// was busy for longer than WithBudgetWait allows; try again after
+	// RetryAfter. It is not a failed attempt.
+	Deferred bool
 }
 
 // Executor sends requests.
@@ -82,9 +86,9 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 		return Outcome{Input: recorded, Err: err, Retryable: tokenRetryable(err)}
 	}
 	// One budget slot covers the whole attempt, resends included.
-	release, err := acquireBudget(ctx, conn, recorded)
+	release, retryIn, err := acquireBudget(ctx, conn, recorded)
 	if err != nil {
-		return Outcome{Input: recorded, Err: err, Retryable: true}
+		return Outcome{Input: recorded, Err: err, Retryable: true, RetryAfter: retryIn, Deferred: budgetBusy(err)}
 	}
 	defer release()
 	redact := redactorFor(conn)
