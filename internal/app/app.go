@@ -108,7 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.catalog = catalog.New(s, box, time.Second)
 	exec := &httprequest.Executor{Client: httpx.NewClient(httpx.ClientOptions{AllowPrivateNetworks: cfg.AllowPrivateNetworks})}
 	// Steps through OAuth2 connections get their tokens from the executor.
-	a.oauth = &oauth.Manager{Store: s, Box: box, Log: log, RedirectURL: cfg.BaseURL + "/oauth/callback"}
+	a.oauth = &oauth.Manager{Store: s, Box: box, Log: log, RedirectURL: cfg.BaseURL + "/oauth/callback", Metrics: a.metrics}
 	exec.Tokens = a.oauth
 	host, _ := os.Hostname()
 	a.runner = &job.Runner{
@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Owner:   fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8]),
 		Workers: cfg.Workers, Lease: cfg.JobLease, RetryBase: cfg.RetryBase, ShutdownTimeout: cfg.ShutdownTimeout,
 	}
-	a.scheduler = &scheduler.Scheduler{Store: s, Catalog: a.catalog, Executor: exec, Owner: a.runner.Owner, Log: log}
+	a.scheduler = &scheduler.Scheduler{Store: s, Catalog: a.catalog, Executor: exec, Owner: a.runner.Owner, Log: log, Metrics: a.metrics}
 	a.server = &http.Server{
 		Handler:           a.routes(exec),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -323,6 +323,11 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	if n := p.RefreshGrants() - before; n != 1 {
 		t.Fatalf("%d refreshes for 10 concurrent jobs past expiry, want exactly 1", n)
 	}
+	// Two refreshes so far (after the revoked access token, and now), as
+	// the provider counted them.
+	if v, ok := whMetric(t, s, `patchbay_oauth2_token_requests_total{outcome="ok"}`); !ok || int(v) != p.RefreshGrants() {
+		t.Errorf("patchbay_oauth2_token_requests_total{outcome=\"ok\"} = %v (%v), want %d", v, ok, p.RefreshGrants())
+	}
 	issued := p.Issued()
 	newest := issued[len(issued)-1].AccessToken
 	for _, tok := range api.Accepted()[accepted:] {

@@ -228,6 +228,16 @@ func TestPollingCursor(t *testing.T) {
 	if got := src.delivered(); fmt.Sprint(got) != "[rec-001 rec-002 rec-003]" {
 		t.Fatalf("delivered %v", got)
 	}
+	// What the polls did is in the metrics.
+	if v, ok := whMetric(t, srv, `patchbay_poll_records_total{result="job"}`); !ok || v != 3 {
+		t.Errorf("patchbay_poll_records_total{result=\"job\"} = %v (%v), want 3", v, ok)
+	}
+	if v, ok := whMetric(t, srv, `patchbay_trigger_runs_total{kind="poll",outcome="ok"}`); !ok || v < 2 {
+		t.Errorf("patchbay_trigger_runs_total{kind=\"poll\",outcome=\"ok\"} = %v (%v), want the polls made", v, ok)
+	}
+	if _, ok := whMetric(t, srv, `patchbay_poll_duration_seconds_count`); !ok {
+		t.Error("no patchbay_poll_duration_seconds histogram")
+	}
 }
 
 // A poll target that fails and recovers: the failures start no job, show

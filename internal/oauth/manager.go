@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/patchbay/patchbay/internal/connection"
+	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/secret"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -31,6 +32,8 @@ type Manager struct {
 	// their provider.
 	RedirectURL string
 	Now         func() time.Time
+	// Metrics may be nil (tests).
+	Metrics *metrics.Metrics
 
 	// Owner names this process when processes sharing the database agree
 	// which of them refreshes a token (default: a random id).
@@ -205,11 +208,14 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 	if err != nil {
 		msg, gone := describe(err)
 		if gone && l.Doc.OAuth2.Grant == connection.GrantAuthorizationCode {
+			m.countTokenRequest("reauthorization_needed")
 			return "", m.needsReauthorization(ctx, l, row, "the provider refused the refresh token: "+msg)
 		}
+		m.countTokenRequest("failed")
 		m.logger().Warn("oauth2 token request failed", "connection", l.Doc.Name, "error", msg)
 		return "", &connection.TokenError{Connection: l.Doc.Name, Message: msg, Retryable: retryable(err)}
 	}
+	m.countTokenRequest("ok")
 	fresh := fromOAuth2(got, m.now())
 	if fresh.RefreshToken == "" {
 		fresh.RefreshToken = tok.RefreshToken // x/oauth2 keeps it too; a provider may not rotate
@@ -291,4 +297,11 @@ func (m *Manager) Status(ctx context.Context, connectionID string) (status, reas
 		return "", "", nil, err
 	}
 	return row.Status, row.Reason, row.ExpiresAt, nil
+}
+
+// countTokenRequest records a token request to the provider.
+func (m *Manager) countTokenRequest(outcome string) {
+	if m.Metrics != nil {
+		m.Metrics.OAuth2Refreshes.WithLabelValues(outcome).Inc()
+	}
 }

@@ -41,7 +41,11 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 			from = nil // a resume point this version cannot read: start over
 		}
 	}
+	started := time.Now()
 	res, err := poller.PollFrom(ctx, s.Executor, conn, c.Cursor, from)
+	if s.Metrics != nil && ctx.Err() == nil {
+		s.Metrics.PollDuration.Observe(time.Since(started).Seconds())
+	}
 	if ctx.Err() != nil {
 		// Shutting down: hand the poll back untouched, for this or another
 		// process to run once it is up, rather than wait out the lease.
@@ -101,6 +105,14 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 	if err != nil {
 		return err
 	}
+	if !out.LeaseLost && !out.AlreadyFired {
+		s.counted("poll", "ok")
+		if m := s.Metrics; m != nil {
+			m.PollRecords.WithLabelValues("job").Add(float64(len(out.Jobs)))
+			m.PollRecords.WithLabelValues("remembered").Add(float64(out.Seen - len(out.Jobs)))
+			m.PollRecords.WithLabelValues("seen_before").Add(float64(out.Duplicates))
+		}
+	}
 	if out.LeaseLost {
 		s.Log.Warn("poll finished after its lease was lost; another process polls again", "recipe", r.ID)
 	} else if len(out.Jobs) > 0 {
@@ -130,6 +142,7 @@ func (s *Scheduler) pollFailed(ctx context.Context, r *catalog.Recipe, c store.T
 	}
 	health, _ := json.Marshal(Health{Status: HealthFailing, LastRunAt: &now, NextRunAt: &next, ConsecutiveFailures: failures, LastFailure: f})
 	s.Log.Warn("poll failed", "recipe", r.ID, "stage", stage, "err", err.Error(), "failures", failures, "next", next)
+	s.counted("poll", "failed")
 	_, cerr := s.Store.CompleteTrigger(context.WithoutCancel(ctx), store.TriggerCompletion{
 		RecipeID: r.ID, Owner: s.Owner, Due: c.Due, Now: now, Next: next, Polled: c.Polled,
 		Failures: failures, Health: health, Failed: true,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
@@ -47,6 +48,8 @@ type Scheduler struct {
 	Executor *httprequest.Executor
 	Owner    string
 	Log      *slog.Logger
+	// Metrics may be nil (tests).
+	Metrics *metrics.Metrics
 	// Now is the clock; tests inject one.
 	Now   func() time.Time
 	Lease time.Duration
@@ -248,4 +251,11 @@ func (s *Scheduler) fire(ctx context.Context, c store.TriggerClaim) error {
 	_, err = s.Store.CompleteTrigger(ctx, store.TriggerCompletion{RecipeID: c.RecipeID, Owner: s.Owner, Due: c.Due,
 		Now: s.Now(), Next: s.Now().Add(100 * 365 * 24 * time.Hour), Failed: true, Polled: c.Polled, Cursor: &c.Cursor})
 	return err
+}
+
+// counted records a poll or tick (kind) and how it went.
+func (s *Scheduler) counted(kind, outcome string) {
+	if s.Metrics != nil {
+		s.Metrics.TriggerRuns.WithLabelValues(kind, outcome).Inc()
+	}
 }

@@ -47,6 +47,7 @@ func (s *Scheduler) tick(ctx context.Context, r *catalog.Recipe, c store.Trigger
 	if err != nil {
 		return err
 	}
+	s.counted("tick", "ok")
 	if res.LeaseLost || res.AlreadyFired {
 		s.Log.Info("schedule tick already fired elsewhere", "recipe", r.ID, "due", fired, "lease_lost", res.LeaseLost)
 	}
