@@ -76,25 +76,55 @@ func TestLongPollKeepsItsLease(t *testing.T) {
 		<-release
 		json.NewEncoder(w).Encode(map[string]any{"items": []map[string]any{{"id": 1}}})
 	}))
-	defer srv.Close()
-	defer close(release)
-	// Real time here: the lease is renewed by a ticker.
-	a := newRig(t, time.Now())
-	a.sched.Now, a.sched.Lease = time.Now, time.Second
-	b := newRigIn(t, a.dir, time.Now(), "other-owner")
-	b.sched.Now, b.sched.Lease = time.Now, time.Second
+	var once sync.Once
+	openGate := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(srv.Close)
+	t.Cleanup(openGate) // runs first: a failed test does not leave the poll hanging
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	a := newRig(t, start)
+	a.sched.Lease, a.sched.RenewEvery = time.Minute, 10*time.Millisecond // a minute of the test's clock; renewed often in real time
+	b := newRigIn(t, a.dir, start, "other-owner")
+	b.clock, b.sched.Now = a.clock, a.clock.Now
 	a.addRecipe("slow", recipe.Trigger{Type: recipe.TriggerPolling, URL: srv.URL + "/items", Interval: recipe.Duration(time.Hour),
 		ItemsPath: "items", IDPath: "id", Since: "all"})
 	done := make(chan int)
 	go func() { done <- a.runDue() }()
-	deadline := time.Now().Add(2500 * time.Millisecond) // two and a half leases
-	for time.Now().Before(deadline) {
-		if n := b.runDue(); n != 0 {
-			t.Fatalf("a second scheduler took over a poll that was still running")
+	waitRequests := func(n int) {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			mu.Lock()
+			got := requests
+			mu.Unlock()
+			if got >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d requests, want %d", got, n)
+			}
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	release <- struct{}{}
+	waitRequests(1)
+	// Three times the lease passes on the test's clock while the poll
+	// hangs; each time the claimer renews it before the other looks.
+	for i := 0; i < 3; i++ {
+		a.clock.Add(50 * time.Second)
+		renewedPast := a.clock.Now().Add(30 * time.Second)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			st, err := a.store.TriggerState(t.Context(), "slow")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.LeaseUntil != nil && st.LeaseUntil.After(renewedPast) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("step %d: the lease was not renewed (until %v, clock %v)", i, st.LeaseUntil, a.clock.Now())
+			}
+		}
+		if n := b.runDue(); n != 0 {
+			t.Fatalf("step %d: a second scheduler took over a poll that was still running", i)
+		}
+	}
+	openGate()
 	if n := <-done; n != 1 {
 		t.Fatalf("the slow poll: %d", n)
 	}

@@ -54,6 +54,9 @@ type Scheduler struct {
 	Now   func() time.Time
 	Lease time.Duration
 	Idle  time.Duration
+	// RenewEvery is how often a running poll renews its lease (default a
+	// third of Lease); tests on an injected clock set it.
+	RenewEvery time.Duration
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -70,6 +73,9 @@ func (s *Scheduler) init() {
 		}
 		if s.Idle <= 0 {
 			s.Idle = DefaultIdle
+		}
+		if s.RenewEvery <= 0 {
+			s.RenewEvery = s.Lease / 3
 		}
 		if s.Log == nil {
 			s.Log = slog.New(slog.DiscardHandler)
@@ -194,15 +200,15 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 	}
 }
 
-// keepLease renews the lease on c every third of the lease until the
-// returned stop is called.
+// keepLease renews the lease on c every RenewEvery until the returned
+// stop is called.
 func (s *Scheduler) keepLease(ctx context.Context, c store.TriggerClaim) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(s.Lease / 3)
+		t := time.NewTicker(s.RenewEvery)
 		defer t.Stop()
 		for {
 			select {
