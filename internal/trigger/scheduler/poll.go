@@ -59,8 +59,9 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 		return s.pollFailed(ctx, r, c, interval, "request", err, nil)
 	}
 	now := s.Now()
-	// On the first poll "since" decides which records start jobs; the
-	// others are only remembered.
+	// Until the first full read of the list "since" decides which records
+	// start jobs (the others are only remembered); a first read cut by
+	// max_pages goes on over the next polls, which still count as first.
 	toStart := res.Records
 	if !c.Polled {
 		toStart, _ = poller.FirstStart(res.Records)
@@ -100,7 +101,7 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 	cursor := res.Cursor
 	out, err := s.Store.CompleteTrigger(context.WithoutCancel(ctx), store.TriggerCompletion{
 		RecipeID: r.ID, Owner: s.Owner, Due: c.Due, FiredAt: c.Due, Now: now, Next: next,
-		Cursor: &cursor, Resume: resume, Polled: true, Records: seen, Health: health,
+		Cursor: &cursor, Resume: resume, Polled: c.Polled || res.Resume == nil, Records: seen, Health: health,
 	})
 	if err != nil {
 		return err

@@ -63,6 +63,53 @@ func TestPollResumesPastMaxPages(t *testing.T) {
 	}
 }
 
+// With since: now, a first read that takes several polls (more pages
+// than max_pages) only remembers what exists, on every one of them; the
+// record added afterwards is the one job.
+func TestSinceNowSpansAFirstReadOverSeveralPolls(t *testing.T) {
+	var mu sync.Mutex
+	total := 23
+	const pageSize = 5
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		items := []map[string]any{}
+		for i := (page-1)*pageSize + 1; i <= page*pageSize && i <= total; i++ {
+			items = append(items, map[string]any{"id": i})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"items": items})
+	}))
+	defer srv.Close()
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	r := newRig(t, start)
+	one := 1
+	r.addRecipe("since-now", recipe.Trigger{Type: recipe.TriggerPolling, URL: srv.URL + "/items", Interval: recipe.Duration(time.Hour),
+		ItemsPath: "items", IDPath: "id", Since: "now",
+		Pagination: &recipe.Pagination{Type: "page", Param: "page", Start: &one, PageSize: pageSize, MaxPages: 2}})
+	readAll := func() {
+		for i := 0; i < 3; i++ { // 5 pages, 2 per poll
+			if n := r.runDue(); n != 1 {
+				t.Fatalf("poll %d of a read: %d fired", i+1, n)
+			}
+			r.clock.Add(time.Millisecond)
+		}
+	}
+	readAll()
+	if n, _ := r.store.CountSeenRecords(t.Context(), "since-now"); n != 23 || len(r.payloads("since-now")) != 0 {
+		t.Fatalf("after the first read: %d remembered, %d jobs; want 23 and none", n, len(r.payloads("since-now")))
+	}
+	mu.Lock()
+	total = 24
+	mu.Unlock()
+	r.clock.Add(time.Hour)
+	readAll()
+	got := r.payloads("since-now")
+	if len(got) != 1 || got[0]["id"] != float64(24) {
+		t.Fatalf("jobs %v, want one, for record 24", got)
+	}
+}
+
 // A poll that takes longer than the lease keeps its claim (the claimer
 // renews it), so a second process does not poll the same due time again.
 func TestLongPollKeepsItsLease(t *testing.T) {
