@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -179,5 +180,45 @@ func TestLongPollKeepsItsLease(t *testing.T) {
 	defer mu.Unlock()
 	if requests != 1 || len(a.payloads("slow")) != 1 {
 		t.Fatalf("%d polls and %d jobs, want 1 and 1", requests, len(a.payloads("slow")))
+	}
+}
+
+// A poll that hangs does not hold up the other triggers: Run fires each
+// on its own, so a schedule keeps ticking meanwhile.
+func TestSlowPollDoesNotHoldUpTicks(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		json.NewEncoder(w).Encode(map[string]any{"items": []any{}})
+	}))
+	t.Cleanup(hung.Close)
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	r := newRig(t, time.Now())
+	r.sched.Now, r.sched.Idle = time.Now, 20*time.Millisecond
+	r.addRecipe("hung", recipe.Trigger{Type: recipe.TriggerPolling, URL: hung.URL + "/items", Interval: recipe.Duration(time.Hour),
+		ItemsPath: "items", IDPath: "id", Since: "all"})
+	r.addRecipe("ticker", recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(time.Second)})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		r.sched.Run(ctx)
+		close(stopped)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(r.payloads("ticker")) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d ticks in 10s while a poll hung, want 3", len(r.payloads("ticker")))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel() // shutdown aborts the hung poll and hands it back
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if st, err := r.store.TriggerState(context.Background(), "hung"); err != nil || st.LeaseOwner != "" {
+		t.Fatalf("the hung poll was not handed back at shutdown: %+v %v", st, err)
 	}
 }

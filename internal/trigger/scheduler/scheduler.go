@@ -34,8 +34,11 @@ const (
 	// DefaultIdle is the longest the loop sleeps without looking: recipes
 	// armed by another process are seen within it.
 	DefaultIdle = time.Second
-	// claimBatch is how many due triggers one pass takes (and runs at once).
+	// claimBatch is how many due triggers one RunDue pass takes (and runs
+	// at once).
 	claimBatch = 8
+	// maxInFlight bounds the polls and ticks Run has under way at once.
+	maxInFlight = 16
 	// retryAfterError is when a poll or tick that could not run at all
 	// (its recipe unreadable, the store failing) is tried again.
 	retryAfterError = 10 * time.Second
@@ -135,11 +138,16 @@ func (s *Scheduler) Wake() {
 	}
 }
 
-// Run fires due triggers until ctx ends.
+// Run fires due triggers until ctx ends, then waits for those under way.
+// Each poll or tick runs on its own (at most MaxInFlight at once), so a
+// slow poll does not hold up the ticks and polls that fall due meanwhile.
 func (s *Scheduler) Run(ctx context.Context) {
 	s.init()
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	slots := make(chan struct{}, maxInFlight)
 	for {
-		if _, err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
+		if err := s.dispatch(ctx, slots, &inflight); err != nil && ctx.Err() == nil {
 			s.Log.Error("trigger scheduler", "err", err)
 		}
 		wait := s.Idle
@@ -160,8 +168,51 @@ func (s *Scheduler) Run(ctx context.Context) {
 	}
 }
 
-// RunDue claims the triggers due now and fires them, concurrently; it
-// returns how many it fired. Tests call it with an injected clock.
+// dispatch claims as many due triggers as there are free slots and starts
+// each in its own goroutine; a finished one wakes the loop.
+func (s *Scheduler) dispatch(ctx context.Context, slots chan struct{}, inflight *sync.WaitGroup) error {
+	if next, err := s.Store.NextTriggerDue(ctx); err != nil || next.IsZero() || next.After(s.Now()) {
+		return err
+	}
+	free := cap(slots) - len(slots)
+	if free == 0 {
+		return nil // a finishing one wakes the loop
+	}
+	claims, err := s.Store.ClaimTriggers(ctx, s.Owner, s.Now(), free, s.Lease)
+	if err != nil {
+		return err
+	}
+	for _, c := range claims {
+		slots <- struct{}{}
+		inflight.Add(1)
+		go func() {
+			defer inflight.Done()
+			defer func() { <-slots; s.Wake() }()
+			if err := s.fireClaimed(ctx, c); err != nil && ctx.Err() == nil {
+				s.Log.Error("trigger", "recipe", c.RecipeID, "err", err)
+			}
+		}()
+	}
+	return nil
+}
+
+// fireClaimed runs one claimed poll or tick with its lease kept alive, and
+// hands it back (a little later) if it could not run at all.
+func (s *Scheduler) fireClaimed(ctx context.Context, c store.TriggerClaim) error {
+	stop := s.keepLease(ctx, c)
+	defer stop()
+	err := s.fire(ctx, c)
+	if err != nil {
+		// Hand the poll or tick back rather than hold it until the lease
+		// runs out.
+		s.releaseUntil(c, s.Now().Add(retryAfterError))
+	}
+	return err
+}
+
+// RunDue claims the triggers due now and fires them, concurrently, and
+// waits for them; it returns how many it fired. Tests call it, with an
+// injected clock, where Run would keep going.
 func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 	s.init()
 	total := 0
@@ -180,13 +231,7 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				stop := s.keepLease(ctx, c)
-				defer stop()
-				if errs[i] = s.fire(ctx, c); errs[i] != nil {
-					// Hand the poll or tick back (a little later) rather than
-					// hold it until the lease runs out.
-					s.releaseUntil(c, s.Now().Add(retryAfterError))
-				}
+				errs[i] = s.fireClaimed(ctx, c)
 			}()
 		}
 		wg.Wait()
