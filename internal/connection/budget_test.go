@@ -30,17 +30,7 @@ func TestLimitsValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := tt.limits
-			d := Document{Name: "x", Type: TypeHTTP, Auth: Auth{Type: AuthNone}, Limits: &l}
-			ps := d.Validate()
-			if tt.path == "" {
-				if len(ps) != 0 {
-					t.Fatalf("problems %v, want none", ps)
-				}
-				return
-			}
-			if len(ps) != 1 || ps[0].Path != tt.path || !strings.Contains(ps[0].Message, tt.want) {
-				t.Fatalf("problems %v, want one at %s mentioning %q", ps, tt.path, tt.want)
-			}
+			wantOneProblem(t, Document{Name: "x", Type: TypeHTTP, Auth: Auth{Type: AuthNone}, Limits: &l}, tt.path, tt.want)
 		})
 	}
 }
@@ -191,4 +181,20 @@ func TestNilBudgetLetsEverythingThrough(t *testing.T) {
 		t.Fatalf("nil budget: %v %v", waited, err)
 	}
 	release()
+}
+
+// wantOneProblem validates d and wants exactly one problem, at path and
+// mentioning want, or none when path is empty.
+func wantOneProblem(t *testing.T, d Document, path, want string) {
+	t.Helper()
+	ps := d.Validate()
+	if path == "" {
+		if len(ps) != 0 {
+			t.Fatalf("problems %v, want none", ps)
+		}
+		return
+	}
+	if len(ps) != 1 || ps[0].Path != path || !strings.Contains(ps[0].Message, want) {
+		t.Fatalf("problems %v, want one at %s mentioning %q", ps, path, want)
+	}
 }

@@ -29,17 +29,7 @@ func TestProxyValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := tt.proxy
-			d := Document{Name: "x", Type: TypeHTTP, Auth: Auth{Type: AuthNone}, Proxy: &p}
-			ps := d.Validate()
-			if tt.path == "" {
-				if len(ps) != 0 {
-					t.Fatalf("problems %v, want none", ps)
-				}
-				return
-			}
-			if len(ps) != 1 || ps[0].Path != tt.path || !strings.Contains(ps[0].Message, tt.want) {
-				t.Fatalf("problems %v, want one at %s mentioning %q", ps, tt.path, tt.want)
-			}
+			wantOneProblem(t, Document{Name: "x", Type: TypeHTTP, Auth: Auth{Type: AuthNone}, Proxy: &p}, tt.path, tt.want)
 		})
 	}
 }

@@ -126,22 +126,7 @@ func TestRefreshIsSingleFlightAndRotatesTheRefreshToken(t *testing.T) {
 	}
 
 	f.offset.Store(int64(time.Hour)) // past the example's 5-minute tokens
-	var wg sync.WaitGroup
-	got := make([]string, 10)
-	errs := make([]error, 10)
-	for i := range got {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got[i], errs[i] = f.manager.AccessToken(ctx, l, http.DefaultClient)
-		}()
-	}
-	wg.Wait()
-	for i := range got {
-		if errs[i] != nil || got[i] == first || got[i] != got[0] {
-			t.Fatalf("caller %d got %q (%v); want the one new token %q", i, got[i], errs[i], got[0])
-		}
-	}
+	fresh := sameNewToken(t, first, 10, func(int) (string, error) { return f.manager.AccessToken(ctx, l, http.DefaultClient) })
 	if n := f.provider.RefreshGrants(); n != 1 {
 		t.Fatalf("%d refresh grants for 10 concurrent callers, want 1", n)
 	}
@@ -152,12 +137,12 @@ func TestRefreshIsSingleFlightAndRotatesTheRefreshToken(t *testing.T) {
 
 	// A rejected token that is no longer the stored one is not refreshed
 	// again: someone already did.
-	if tok, err := f.manager.Renew(ctx, l, http.DefaultClient, first); err != nil || tok != got[0] || f.provider.RefreshGrants() != 1 {
+	if tok, err := f.manager.Renew(ctx, l, http.DefaultClient, first); err != nil || tok != fresh || f.provider.RefreshGrants() != 1 {
 		t.Fatalf("renew of an old token: %q, %v, %d refreshes; want the stored token and no refresh", tok, err, f.provider.RefreshGrants())
 	}
 	// The rotated refresh token was saved: a refresh after 401 works.
-	tok, err := f.manager.Renew(ctx, l, http.DefaultClient, got[0])
-	if err != nil || tok == got[0] || f.provider.RefreshGrants() != 2 {
+	tok, err := f.manager.Renew(ctx, l, http.DefaultClient, fresh)
+	if err != nil || tok == fresh || f.provider.RefreshGrants() != 2 {
 		t.Fatalf("renew after 401: %q, %v, %d refreshes", tok, err, f.provider.RefreshGrants())
 	}
 	if status, _, expires, _ := f.manager.Status(ctx, l.Doc.ID); status != connection.OAuth2Connected || expires == nil {
@@ -299,18 +284,29 @@ func TestRefreshIsSingleAcrossProcesses(t *testing.T) {
 	other := &oauth.Manager{Store: f.store, Box: f.manager.Box, RedirectURL: redirectURL, Log: f.manager.Log, Now: f.manager.Now, Owner: "other-process"}
 	otherLive := connection.New(l.Doc, l.Secrets)
 	f.offset.Store(int64(time.Hour))
+	sameNewToken(t, first, 10, func(i int) (string, error) {
+		if i%2 == 0 {
+			return f.manager.AccessToken(ctx, l, http.DefaultClient)
+		}
+		return other.AccessToken(ctx, otherLive, http.DefaultClient)
+	})
+	if n := f.provider.RefreshGrants(); n != 1 {
+		t.Fatalf("%d refresh grants from two processes, want 1", n)
+	}
+}
+
+// sameNewToken runs n callers of get at once and wants every one to get
+// the same token, a new one (not first); it returns that token.
+func sameNewToken(t *testing.T, first string, n int, get func(i int) (string, error)) string {
+	t.Helper()
 	var wg sync.WaitGroup
-	got := make([]string, 10)
-	errs := make([]error, 10)
+	got := make([]string, n)
+	errs := make([]error, n)
 	for i := range got {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if i%2 == 0 {
-				got[i], errs[i] = f.manager.AccessToken(ctx, l, http.DefaultClient)
-			} else {
-				got[i], errs[i] = other.AccessToken(ctx, otherLive, http.DefaultClient)
-			}
+			got[i], errs[i] = get(i)
 		}()
 	}
 	wg.Wait()
@@ -319,7 +315,5 @@ func TestRefreshIsSingleAcrossProcesses(t *testing.T) {
 			t.Fatalf("caller %d got %q (%v); want the one new token %q", i, got[i], errs[i], got[0])
 		}
 	}
-	if n := f.provider.RefreshGrants(); n != 1 {
-		t.Fatalf("%d refresh grants from two processes, want 1", n)
-	}
+	return got[0]
 }

@@ -14,12 +14,14 @@ import (
 	"github.com/patchbay/patchbay/internal/recipe"
 )
 
-// A list longer than max_pages allows is read over several polls, each
-// going on from where the last stopped, at once rather than an interval
-// later: no record is left unread.
-func TestPollResumesPastMaxPages(t *testing.T) {
-	const total, pageSize = 23, 5
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// pagedList serves records 1..total as {"items": [{"id", "name"}]},
+// pageSize to a page, the page number in ?page= (from 1); setTotal grows
+// the list.
+func pagedList(t *testing.T, total, pageSize int) (srv *httptest.Server, setTotal func(int)) {
+	var mu sync.Mutex
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		items := []map[string]any{}
 		for i := (page-1)*pageSize + 1; i <= page*pageSize && i <= total; i++ {
@@ -27,7 +29,20 @@ func TestPollResumesPastMaxPages(t *testing.T) {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"items": items})
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, func(n int) {
+		mu.Lock()
+		total = n
+		mu.Unlock()
+	}
+}
+
+// A list longer than max_pages allows is read over several polls, each
+// going on from where the last stopped, at once rather than an interval
+// later: no record is left unread.
+func TestPollResumesPastMaxPages(t *testing.T) {
+	const total, pageSize = 23, 5
+	srv, _ := pagedList(t, total, pageSize)
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	r := newRig(t, start)
 	one := 1
@@ -68,20 +83,8 @@ func TestPollResumesPastMaxPages(t *testing.T) {
 // than max_pages) only remembers what exists, on every one of them; the
 // record added afterwards is the one job.
 func TestSinceNowSpansAFirstReadOverSeveralPolls(t *testing.T) {
-	var mu sync.Mutex
-	total := 23
 	const pageSize = 5
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-		items := []map[string]any{}
-		for i := (page-1)*pageSize + 1; i <= page*pageSize && i <= total; i++ {
-			items = append(items, map[string]any{"id": i})
-		}
-		json.NewEncoder(w).Encode(map[string]any{"items": items})
-	}))
-	defer srv.Close()
+	srv, setTotal := pagedList(t, 23, pageSize)
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	r := newRig(t, start)
 	one := 1
@@ -100,9 +103,7 @@ func TestSinceNowSpansAFirstReadOverSeveralPolls(t *testing.T) {
 	if n, _ := r.store.CountSeenRecords(t.Context(), "since-now"); n != 23 || len(r.payloads("since-now")) != 0 {
 		t.Fatalf("after the first read: %d remembered, %d jobs; want 23 and none", n, len(r.payloads("since-now")))
 	}
-	mu.Lock()
-	total = 24
-	mu.Unlock()
+	setTotal(24)
 	r.clock.Add(time.Hour)
 	readAll()
 	got := r.payloads("since-now")
