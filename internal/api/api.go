@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -150,9 +151,41 @@ func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			// Name the field by its path in the document, not by Go's
+			// struct and type names.
+			return httpx.BadRequest("invalid_json", fmt.Sprintf("%s: must be %s, not %s (at byte %d)", te.Field, jsonKind(te.Type), withArticle(te.Value), te.Offset))
+		}
 		return httpx.BadRequest("invalid_json", "request body: "+strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
+}
+
+// withArticle reads "array" as "an array", "string" as "a string".
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// jsonKind names a Go type as the JSON a user would write for it.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "an object"
+	}
+	return "a " + t.Kind().String()
 }
 
 func (a *API) now() time.Time {

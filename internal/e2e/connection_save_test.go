@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -52,5 +53,21 @@ func TestSaveRunsConnectionTest(t *testing.T) {
 	s.mustCall(200, "GET", "/api/v1/connections/"+bad.ID, nil, &got)
 	if _, ok := got["test_result"]; ok {
 		t.Errorf("GET answered test_result: %v", got)
+	}
+}
+
+// A field of the wrong JSON type is a 400 that names the field by its path
+// in the document, in JSON's words, not Go's.
+func TestConnectionFieldOfTheWrongType(t *testing.T) {
+	s := startServer(t)
+	for body, want := range map[string]string{
+		`{"name": "x", "type": "http_oauth2", "oauth2": []}`:                     "oauth2: must be an object, not an array",
+		`{"name": "x", "limits": {"max_concurrent": "2"}}`:                       "limits.max_concurrent: must be a number, not a string",
+		`{"name": "x", "auth": {"type": "header", "headers": {"X-Key": 12345}}}`: "auth.headers: must be a string, not a number",
+	} {
+		code, raw := s.raw("POST", "/api/v1/connections", body, s.Token)
+		if code != 400 || !strings.Contains(string(raw), want) || strings.Contains(string(raw), "Go struct") {
+			t.Errorf("%s: %d %s, want 400 saying %q", body, code, raw, want)
+		}
 	}
 }
