@@ -418,21 +418,29 @@ func (a *API) stopRecipe(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) setState(w http.ResponseWriter, r *http.Request, state string) error {
 	id := r.PathValue("id")
-	before, err := a.Store.Recipe(r.Context(), id)
-	if err != nil {
-		return err
+	if state == recipe.StateStarted {
+		sr, err := a.Store.Recipe(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		// A polling or schedule recipe fires its first event when it
+		// starts (not again when started twice): started and armed in one
+		// transaction.
+		timed := sr.TriggerType == recipe.TriggerPolling || sr.TriggerType == recipe.TriggerSchedule
+		changed, err := a.Store.StartRecipe(background(r), id, timed, a.now())
+		if err != nil {
+			return err
+		}
+		a.Catalog.Invalidate()
+		if changed && timed && a.Triggers != nil {
+			a.Triggers.Wake()
+		}
+		return a.respondRecipe(w, r, id, http.StatusOK)
 	}
 	if err := a.Store.SetRecipeState(background(r), id, state); err != nil {
 		return err
 	}
 	a.Catalog.Invalidate()
-	// A polling or schedule recipe fires its first event when it starts
-	// (not again when started twice).
-	if state == recipe.StateStarted && before.State != recipe.StateStarted && a.Triggers != nil {
-		if err := a.Triggers.Arm(background(r), before); err != nil {
-			return err
-		}
-	}
 	return a.respondRecipe(w, r, id, http.StatusOK)
 }
 

@@ -14,11 +14,11 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// Triggers arms polling and schedule triggers when their recipe starts,
-// and plans them again when a started recipe's trigger is edited (the
-// scheduler package).
+// Triggers is the scheduler (package scheduler): woken when a recipe
+// started (the store armed its trigger), and told to plan a started
+// recipe's trigger again when it is edited.
 type Triggers interface {
-	Arm(ctx context.Context, r store.Recipe) error
+	Wake()
 	Replan(ctx context.Context, r store.Recipe) error
 }
 

@@ -107,25 +107,72 @@ func recordTree(t Trigger) []payload.Field {
 		format = payload.JSON
 	}
 	fs := inferExample(format, string(t.ResponseExample))
-	listPath := ""
-	if t.ItemsPath != "" {
-		for _, seg := range strings.Split(t.ItemsPath, ".") {
-			found := false
-			for _, f := range fs {
-				if f.Name == seg {
-					fs, found = f.Fields, true
-					listPath = f.Path
-					break
-				}
-			}
-			if !found {
+	var sel *payload.Field // where items_path has led so far
+	level := fs
+	for _, st := range itemsPathSteps(t.ItemsPath) {
+		if st.index {
+			// data[0] or data.0: into the items of the list data.
+			if sel == nil || sel.Type != "list" {
 				return []payload.Field{}
 			}
+			level = sel.Fields
+			sel = &payload.Field{Type: sel.Of, Path: sel.Path + "[]", Fields: sel.Fields}
+			continue
+		}
+		var found *payload.Field
+		for i := range level {
+			if level[i].Name == st.name {
+				found = &level[i]
+				break
+			}
+		}
+		if found == nil {
+			return []payload.Field{}
+		}
+		sel, level = found, found.Fields
+	}
+	switch {
+	case sel == nil: // the body itself is the list
+		return rebase(fs, []string{"[]."})
+	case sel.Type == "list":
+		return rebase(sel.Fields, []string{sel.Path + "[]."})
+	case sel.Type == "object": // XML: one element standing for a list of one
+		return rebase(sel.Fields, []string{sel.Path + "."})
+	}
+	return []payload.Field{}
+}
+
+// itemsPathStep is one step of an items_path: a key, or a list index.
+type itemsPathStep struct {
+	name  string
+	index bool
+}
+
+// itemsPathSteps reads "data.items", "data[0].items" and "data.0.items"
+// alike (the poll package accepts all three).
+func itemsPathSteps(path string) []itemsPathStep {
+	var out []itemsPathStep
+	if path == "" {
+		return nil
+	}
+	for _, part := range strings.Split(path, ".") {
+		name, rest, _ := strings.Cut(part, "[")
+		switch {
+		case name != "" && strings.Trim(name, "0123456789") == "":
+			out = append(out, itemsPathStep{index: true})
+		case name != "":
+			out = append(out, itemsPathStep{name: name})
+		}
+		for rest != "" {
+			_, after, ok := strings.Cut(rest, "]")
+			out = append(out, itemsPathStep{index: true})
+			if !ok {
+				break
+			}
+			_, rest, _ = strings.Cut(after, "[")
 		}
 	}
-	// List items are pathed "<list>[].<field>"; a single XML element
-	// standing for a list of one is pathed "<list>.<field>".
-	return rebase(fs, []string{listPath + "[].", listPath + ".", "[]."})
+	return out
 }
 
 // rebase strips the first matching prefix from every field path.

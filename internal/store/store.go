@@ -134,11 +134,16 @@ type Store interface {
 
 	// Triggers: a started polling or schedule recipe has one durable,
 	// leased unit of work, "the poll or tick due at NextDue" (TriggerState).
-	// ArmTrigger (re)sets it when a recipe starts; ClaimTriggers leases
+	// ArmTrigger (re)sets it when a trigger is edited; StartRecipe starts a
+	// recipe and arms its trigger in one transaction; ClaimTriggers leases
 	// those due to one process; CompleteTrigger, in one transaction, checks
 	// the lease is still held, creates the jobs, records seen records and
 	// the cursor, and moves NextDue on.
 	ArmTrigger(ctx context.Context, recipeID string, due time.Time) error
+	// StartRecipe sets a stopped recipe started and, with arm, arms its
+	// trigger due at armAt, in one transaction; it reports whether the
+	// recipe was stopped (a second start changes and arms nothing).
+	StartRecipe(ctx context.Context, id string, arm bool, armAt time.Time) (bool, error)
 	// NextTriggerDue is the earliest NextDue of started recipes (zero: none).
 	NextTriggerDue(ctx context.Context) (time.Time, error)
 	ClaimTriggers(ctx context.Context, owner string, now time.Time, max int, lease time.Duration) ([]TriggerClaim, error)
@@ -232,7 +237,9 @@ type TriggerState struct {
 type TriggerClaim struct {
 	RecipeID string
 	Due      time.Time
-	Cursor   string
+	// ArmedAt is when the recipe last started (or its trigger was edited).
+	ArmedAt time.Time
+	Cursor  string
 	// Resume is where the previous poll, cut short by max_pages, stopped
 	// (JSON, as the poll package writes it); nil to start at the first page.
 	Resume   []byte
@@ -260,10 +267,11 @@ type TriggerCompletion struct {
 	// Cursor, when set, replaces the stored cursor.
 	Cursor *string
 	// Resume replaces the stored resume point on success (nil clears it);
-	// a failed poll keeps the stored one.
-	Resume  []byte
-	Polled  bool
-	Records []SeenRecord
+	// a failed poll keeps the stored one unless DropResume.
+	Resume     []byte
+	DropResume bool
+	Polled     bool
+	Records    []SeenRecord
 	// Jobs are started unconditionally (a schedule tick's one job).
 	Jobs     []queue.NewJob
 	Failures int

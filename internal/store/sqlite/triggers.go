@@ -23,11 +23,50 @@ const maxTicksKept = 1000
 func (s *Store) ArmTrigger(ctx context.Context, recipeID string, due time.Time) error {
 	now := micros(s.now())
 	return s.writer.do(func(t *txn) error {
-		_, err := t.exec(ctx, `INSERT INTO trigger_state (recipe_id, next_due, updated_at) VALUES (?1, ?2, ?3)
-			ON CONFLICT (recipe_id) DO UPDATE SET next_due = ?2, lease_owner = NULL, lease_until = NULL, resume = NULL, updated_at = ?3`,
-			recipeID, micros(due), now)
-		return err
+		return armTrigger(ctx, t, recipeID, due, now)
 	})
+}
+
+// armTrigger upserts a recipe's trigger row due at due, inside the
+// writer's transaction.
+func armTrigger(ctx context.Context, t *txn, recipeID string, due time.Time, now int64) error {
+	_, err := t.exec(ctx, `INSERT INTO trigger_state (recipe_id, next_due, armed_at, updated_at) VALUES (?1, ?2, ?2, ?3)
+		ON CONFLICT (recipe_id) DO UPDATE SET next_due = ?2, armed_at = ?2, lease_owner = NULL, lease_until = NULL, resume = NULL, updated_at = ?3`,
+		recipeID, micros(due), now)
+	return err
+}
+
+// StartRecipe starts a stopped recipe and, with arm, arms its trigger, in
+// one transaction: a recipe is never started without its trigger armed,
+// and two starts at once arm it once.
+func (s *Store) StartRecipe(ctx context.Context, id string, arm bool, armAt time.Time) (bool, error) {
+	now := micros(s.now())
+	var changed, found bool
+	err := s.writer.do(func(t *txn) error {
+		changed, found = false, false
+		res, err := t.exec(ctx, `UPDATE recipes SET state = 'started', version = version + 1, updated_at = ? WHERE id = ? AND state <> 'started'`, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			changed, found = true, true
+			if arm {
+				return armTrigger(ctx, t, id, armAt, now)
+			}
+			return nil
+		}
+		rows, err := t.query(ctx, `SELECT 1 FROM recipes WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		found = rows.Next()
+		return rows.Err()
+	})
+	if err == nil && !found {
+		err = store.ErrNotFound
+	}
+	return changed, err
 }
 
 // NextTriggerDue is the earliest due time among started recipes; a leased
@@ -60,7 +99,7 @@ func (s *Store) ClaimTriggers(ctx context.Context, owner string, now time.Time, 
 				SELECT ts.recipe_id FROM trigger_state ts JOIN recipes r ON r.id = ts.recipe_id
 				WHERE r.state = 'started' AND ts.next_due <= ?3 AND (ts.lease_until IS NULL OR ts.lease_until <= ?3)
 				ORDER BY ts.next_due LIMIT ?4)
-			RETURNING recipe_id, next_due, COALESCE(cursor, ''), resume, polled, failures`,
+			RETURNING recipe_id, next_due, armed_at, COALESCE(cursor, ''), resume, polled, failures`,
 			owner, micros(now.Add(lease)), micros(now), max)
 		if err != nil {
 			return err
@@ -68,11 +107,11 @@ func (s *Store) ClaimTriggers(ctx context.Context, owner string, now time.Time, 
 		defer rows.Close()
 		for rows.Next() {
 			var c store.TriggerClaim
-			var due, polled int
-			if err := rows.Scan(&c.RecipeID, &due, &c.Cursor, &c.Resume, &polled, &c.Failures); err != nil {
+			var due, armed, polled int
+			if err := rows.Scan(&c.RecipeID, &due, &armed, &c.Cursor, &c.Resume, &polled, &c.Failures); err != nil {
 				return err
 			}
-			c.Due = fromMicros(int64(due))
+			c.Due, c.ArmedAt = fromMicros(int64(due)), fromMicros(int64(armed))
 			c.Polled = polled != 0
 			out = append(out, c)
 		}
@@ -139,10 +178,10 @@ func (s *Store) CompleteTrigger(ctx context.Context, c store.TriggerCompletion) 
 			}
 		}
 		if _, err := t.exec(ctx, `UPDATE trigger_state SET next_due = ?, lease_owner = NULL, lease_until = NULL,
-				cursor = COALESCE(?, cursor), resume = CASE WHEN ? THEN resume ELSE ? END,
+				cursor = COALESCE(?, cursor), resume = CASE WHEN ? THEN NULL WHEN ? THEN resume ELSE ? END,
 				polled = ?, failures = ?, health = COALESCE(?, health), updated_at = ?
 			WHERE recipe_id = ?`,
-			micros(c.Next), cursor, c.Failed, c.Resume, c.Polled, c.Failures, c.Health, now, c.RecipeID); err != nil {
+			micros(c.Next), cursor, c.DropResume, c.Failed, c.Resume, c.Polled, c.Failures, c.Health, now, c.RecipeID); err != nil {
 			return err
 		}
 		if c.Failed {
@@ -207,9 +246,13 @@ func (s *Store) CompleteTrigger(ctx context.Context, c store.TriggerCompletion) 
 }
 
 // holdsTrigger says whether c.Owner still holds the lease on the claimed
-// due time (inside the writer's transaction, so nothing moves meanwhile).
+// due time of a recipe that is still started (inside the writer's
+// transaction, so nothing moves meanwhile): a recipe stopped while its
+// poll ran gets no jobs from it, and its cursor and seen set stay as they
+// were, so the records are new when it starts again.
 func (s *Store) holdsTrigger(ctx context.Context, t *txn, c store.TriggerCompletion) (bool, error) {
-	rows, err := t.query(ctx, `SELECT 1 FROM trigger_state WHERE recipe_id = ? AND lease_owner = ? AND next_due = ?`,
+	rows, err := t.query(ctx, `SELECT 1 FROM trigger_state ts JOIN recipes r ON r.id = ts.recipe_id
+		WHERE ts.recipe_id = ? AND ts.lease_owner = ? AND ts.next_due = ? AND r.state = 'started'`,
 		c.RecipeID, c.Owner, micros(c.Due))
 	if err != nil {
 		return false, err

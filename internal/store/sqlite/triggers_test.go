@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -110,5 +111,37 @@ func TestTriggerFiresOnceAndForgetsOldest(t *testing.T) {
 	}
 	if n, _ := s.CountJobs(ctx); n != 6 {
 		t.Fatalf("%d jobs, want 6", n)
+	}
+}
+
+// Starting a recipe arms its trigger in the same transaction, once: a
+// second start (or two at once) changes and arms nothing.
+func TestStartRecipeArmsOnce(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	now := time.Now()
+	if err := s.CreateRecipe(ctx, store.Recipe{ID: "r1", Name: "r1", TriggerType: "schedule", State: "stopped",
+		Doc: []byte(`{}`), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	results := make(chan bool, 2)
+	for range 2 {
+		go func() {
+			changed, err := s.StartRecipe(ctx, "r1", true, t0)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- changed
+		}()
+	}
+	if a, b := <-results, <-results; a == b {
+		t.Fatalf("two starts at once both reported changed=%v; want exactly one", a)
+	}
+	if c, err := s.ClaimTriggers(ctx, "A", t0, 8, time.Minute); err != nil || len(c) != 1 || !c[0].Due.Equal(t0) || !c[0].ArmedAt.Equal(t0) {
+		t.Fatalf("after the start: claims %+v, %v; want the trigger due at the start", c, err)
+	}
+	if _, err := s.StartRecipe(ctx, "nope", true, t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("starting an unknown recipe: %v, want not found", err)
 	}
 }

@@ -67,6 +67,12 @@ func (pg *pager) next(o httprequest.Outcome, page int, items []any, fresh int) (
 	if len(items) > 0 && fresh == 0 {
 		return nil, looped, nil
 	}
+	// An empty page ends the list whatever it says comes next: change
+	// feeds hand out a new next cursor on every empty page, and following
+	// them would poll without end.
+	if len(items) == 0 {
+		return nil, lastPage, nil
+	}
 	switch pg.spec.Type {
 	case PageNextURL:
 		v, lerr := pg.nextPath.lookup(o.Output.Body, bodyName)

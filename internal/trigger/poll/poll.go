@@ -54,6 +54,10 @@ type Resume struct {
 	Position int            `json:"position"`
 	Origin   string         `json:"origin"`
 	Cursor   string         `json:"cursor"`
+	// Best is the largest cursor the read has seen so far. It becomes the
+	// stored cursor only when the read ends: a read given up half way (a
+	// restart, an edit) starts again from Cursor and misses nothing.
+	Best string `json:"best,omitempty"`
 }
 
 // Poll performs one poll: the first page, then the following pages as

@@ -22,6 +22,8 @@ func parseSince(s string) (time.Time, error) {
 //     cursor or one that is not a time, since nothing shows it to be old.
 //
 // Both lists keep the order of records (oldest first).
+//
+// With since: now and a cursor_path, FirstStartAfter is the better split.
 func (p *Poller) FirstStart(records []Record) (jobs, rememberOnly []Record) {
 	switch p.trigger.Since {
 	case SinceNow:
@@ -35,6 +37,25 @@ func (p *Poller) FirstStart(records []Record) (jobs, rememberOnly []Record) {
 			rememberOnly = append(rememberOnly, r)
 		} else {
 			jobs = append(jobs, r)
+		}
+	}
+	return jobs, rememberOnly
+}
+
+// FirstStartAfter is FirstStart for since: now when records carry a time
+// cursor: a record whose cursor is a time after startedAt was created or
+// changed after the recipe started and becomes a job, even when the first
+// read of the list ends later (the API was down, or the list spans several
+// polls); the others are only remembered.
+func (p *Poller) FirstStartAfter(records []Record, startedAt time.Time) (jobs, rememberOnly []Record) {
+	if p.trigger.Since != SinceNow || !p.hasCursor {
+		return p.FirstStart(records)
+	}
+	for _, r := range records {
+		if at, err := time.Parse(time.RFC3339Nano, r.Cursor); err == nil && at.After(startedAt) {
+			jobs = append(jobs, r)
+		} else {
+			rememberOnly = append(rememberOnly, r)
 		}
 	}
 	return jobs, rememberOnly

@@ -26,12 +26,12 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 	interval := time.Duration(t.Interval)
 	poller, err := poll.Compile(t)
 	if err != nil {
-		return s.pollFailed(ctx, r, c, interval, "request", err, nil)
+		return s.pollFailed(ctx, r, c, interval, "request", err, nil, false)
 	}
 	var conn *connection.Live
 	if t.Connection != "" {
 		if conn, err = s.Catalog.Connection(ctx, t.Connection); err != nil {
-			return s.pollFailed(ctx, r, c, interval, "connection", errors.New("connection "+t.Connection+" is not available"), nil)
+			return s.pollFailed(ctx, r, c, interval, "connection", errors.New("connection "+t.Connection+" is not available"), nil, false)
 		}
 	}
 	var from *poll.Resume
@@ -41,8 +41,15 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 			from = nil // a resume point this version cannot read: start over
 		}
 	}
+	// During a read that spans several polls the stored cursor stays the
+	// one the read asks with; the largest seen so far travels in the
+	// resume point (Best) and is stored when the read ends.
+	best := c.Cursor
+	if from != nil && from.Best != "" {
+		best = from.Best
+	}
 	started := time.Now()
-	res, err := poller.PollFrom(ctx, s.Executor, conn, c.Cursor, from)
+	res, err := poller.PollFrom(ctx, s.Executor, conn, best, from)
 	if s.Metrics != nil && ctx.Err() == nil {
 		s.Metrics.PollDuration.Observe(time.Since(started).Seconds())
 	}
@@ -54,9 +61,9 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 	if err != nil {
 		var pe *poll.Error
 		if errors.As(err, &pe) {
-			return s.pollFailed(ctx, r, c, interval, string(pe.Stage), pe, pe)
+			return s.pollFailed(ctx, r, c, interval, string(pe.Stage), pe, pe, from != nil)
 		}
-		return s.pollFailed(ctx, r, c, interval, "request", err, nil)
+		return s.pollFailed(ctx, r, c, interval, "request", err, nil, from != nil)
 	}
 	now := s.Now()
 	// Until the first full read of the list "since" decides which records
@@ -64,7 +71,7 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 	// max_pages goes on over the next polls, which still count as first.
 	toStart := res.Records
 	if !c.Polled {
-		toStart, _ = poller.FirstStart(res.Records)
+		toStart, _ = poller.FirstStartAfter(res.Records, c.ArmedAt)
 	}
 	startJob := make(map[string]bool, len(toStart))
 	for _, rec := range toStart {
@@ -84,7 +91,10 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 	}
 	next := now.Add(interval)
 	var resume []byte
+	cursor := &res.Cursor
 	if res.Resume != nil {
+		res.Resume.Best = res.Cursor
+		cursor = nil // kept: see best above
 		// More pages than max_pages: go on at once from where this poll
 		// stopped, rather than wait an interval (or never get there).
 		resume, _ = json.Marshal(res.Resume)
@@ -98,10 +108,9 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 	prev := previousHealth(ctx, s.Store, r.ID)
 	health, _ := json.Marshal(Health{Status: HealthOK, LastRunAt: &now, NextRunAt: &next, Records: len(res.Records),
 		Pages: res.Pages, Truncated: res.Truncated, LastFailure: prev.LastFailure})
-	cursor := res.Cursor
 	out, err := s.Store.CompleteTrigger(context.WithoutCancel(ctx), store.TriggerCompletion{
 		RecipeID: r.ID, Owner: s.Owner, Due: c.Due, FiredAt: c.Due, Now: now, Next: next,
-		Cursor: &cursor, Resume: resume, Polled: c.Polled || res.Resume == nil, Records: seen, Health: health,
+		Cursor: cursor, Resume: resume, Polled: c.Polled || res.Resume == nil, Records: seen, Health: health,
 	})
 	if err != nil {
 		return err
@@ -124,7 +133,10 @@ func (s *Scheduler) poll(ctx context.Context, r *catalog.Recipe, c store.Trigger
 
 // pollFailed records a failed poll and backs off: the interval doubled per
 // consecutive failure, at most maxBackoff (or the interval if longer).
-func (s *Scheduler) pollFailed(ctx context.Context, r *catalog.Recipe, c store.TriggerClaim, interval time.Duration, stage string, err error, pe *poll.Error) error {
+//
+// A read resumed past max_pages that fails for good (a 4xx: the page token
+// expired) or three times in a row starts again from its first page.
+func (s *Scheduler) pollFailed(ctx context.Context, r *catalog.Recipe, c store.TriggerClaim, interval time.Duration, stage string, err error, pe *poll.Error, resumed bool) error {
 	now := s.Now()
 	failures := c.Failures + 1
 	wait := interval << min(failures-1, 10)
@@ -144,9 +156,10 @@ func (s *Scheduler) pollFailed(ctx context.Context, r *catalog.Recipe, c store.T
 	health, _ := json.Marshal(Health{Status: HealthFailing, LastRunAt: &now, NextRunAt: &next, ConsecutiveFailures: failures, LastFailure: f})
 	s.Log.Warn("poll failed", "recipe", r.ID, "stage", stage, "err", err.Error(), "failures", failures, "next", next)
 	s.counted("poll", "failed")
+	dropResume := resumed && (failures >= 3 || (pe != nil && !pe.Retryable))
 	_, cerr := s.Store.CompleteTrigger(context.WithoutCancel(ctx), store.TriggerCompletion{
 		RecipeID: r.ID, Owner: s.Owner, Due: c.Due, Now: now, Next: next, Polled: c.Polled,
-		Failures: failures, Health: health, Failed: true,
+		Failures: failures, Health: health, Failed: true, DropResume: dropResume,
 	})
 	return cerr
 }
@@ -159,18 +172,12 @@ func previousHealth(ctx context.Context, st store.Store, recipeID string) Health
 	return h
 }
 
-// release frees a claimed poll without running it: same due time, same
-// cursor, same failure count.
+// release frees a claimed poll or tick without running it: same due
+// time, cursor, resume point and failure count. A completion that already
+// ran makes it a no-op (the lease is gone).
 func (s *Scheduler) release(c store.TriggerClaim) error {
-	return s.releaseUntil(c, c.Due)
-}
-
-// releaseUntil frees a claimed poll or tick without running it, due again
-// at next; cursor, resume point and failure count stay as they were. A
-// completion that already ran makes it a no-op (the lease is gone).
-func (s *Scheduler) releaseUntil(c store.TriggerClaim, next time.Time) error {
 	_, err := s.Store.CompleteTrigger(context.Background(), store.TriggerCompletion{
-		RecipeID: c.RecipeID, Owner: s.Owner, Due: c.Due, Now: s.Now(), Next: next, Polled: c.Polled,
+		RecipeID: c.RecipeID, Owner: s.Owner, Due: c.Due, Now: s.Now(), Next: c.Due, Polled: c.Polled,
 		Failures: c.Failures, Failed: true,
 	})
 	return err

@@ -147,11 +147,15 @@ func (s *Scheduler) Run(ctx context.Context) {
 	defer inflight.Wait()
 	slots := make(chan struct{}, maxInFlight)
 	for {
-		if err := s.dispatch(ctx, slots, &inflight); err != nil && ctx.Err() == nil {
+		busy, err := s.dispatch(ctx, slots, &inflight)
+		if err != nil && ctx.Err() == nil {
 			s.Log.Error("trigger scheduler", "err", err)
 		}
 		wait := s.Idle
-		if next, err := s.Store.NextTriggerDue(ctx); err == nil && !next.IsZero() {
+		if busy {
+			// Every slot is taken: the next to finish wakes the loop.
+			wait = time.Hour
+		} else if next, err := s.Store.NextTriggerDue(ctx); err == nil && !next.IsZero() {
 			if d := next.Sub(s.Now()); d < wait {
 				wait = max(d, 10*time.Millisecond)
 			}
@@ -169,18 +173,19 @@ func (s *Scheduler) Run(ctx context.Context) {
 }
 
 // dispatch claims as many due triggers as there are free slots and starts
-// each in its own goroutine; a finished one wakes the loop.
-func (s *Scheduler) dispatch(ctx context.Context, slots chan struct{}, inflight *sync.WaitGroup) error {
-	if next, err := s.Store.NextTriggerDue(ctx); err != nil || next.IsZero() || next.After(s.Now()) {
-		return err
-	}
+// each in its own goroutine; a finished one wakes the loop. busy reports
+// that every slot is taken.
+func (s *Scheduler) dispatch(ctx context.Context, slots chan struct{}, inflight *sync.WaitGroup) (busy bool, err error) {
 	free := cap(slots) - len(slots)
 	if free == 0 {
-		return nil // a finishing one wakes the loop
+		return true, nil
+	}
+	if next, err := s.Store.NextTriggerDue(ctx); err != nil || next.IsZero() || next.After(s.Now()) {
+		return false, err
 	}
 	claims, err := s.Store.ClaimTriggers(ctx, s.Owner, s.Now(), free, s.Lease)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, c := range claims {
 		slots <- struct{}{}
@@ -193,7 +198,7 @@ func (s *Scheduler) dispatch(ctx context.Context, slots chan struct{}, inflight 
 			}
 		}()
 	}
-	return nil
+	return len(claims) == free, nil
 }
 
 // fireClaimed runs one claimed poll or tick with its lease kept alive, and
@@ -202,10 +207,16 @@ func (s *Scheduler) fireClaimed(ctx context.Context, c store.TriggerClaim) error
 	stop := s.keepLease(ctx, c)
 	defer stop()
 	err := s.fire(ctx, c)
-	if err != nil {
-		// Hand the poll or tick back rather than hold it until the lease
-		// runs out.
-		s.releaseUntil(c, s.Now().Add(retryAfterError))
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		// Shutting down: hand it back at once, due as it was.
+		s.release(c)
+	default:
+		// Keep its due time (a tick's scheduled time, an every-grid) and
+		// hold it a little longer than the error: any process may try it
+		// again once that runs out.
+		s.Store.ExtendTrigger(context.WithoutCancel(ctx), c.RecipeID, s.Owner, c.Due, s.Now().Add(retryAfterError))
 	}
 	return err
 }
@@ -263,13 +274,14 @@ func (s *Scheduler) keepLease(ctx context.Context, c store.TriggerClaim) (stop f
 				return
 			case <-t.C:
 				err := s.Store.ExtendTrigger(context.WithoutCancel(ctx), c.RecipeID, s.Owner, c.Due, s.Now().Add(s.Lease))
-				if err != nil {
-					// Lease lost: the poll finished meanwhile, or another
-					// process took it over (and its completion wins).
-					if !errors.Is(err, queue.ErrLeaseLost) {
-						s.Log.Warn("could not renew a trigger's lease", "recipe", c.RecipeID, "err", err)
-					}
+				if errors.Is(err, queue.ErrLeaseLost) {
+					// The poll finished meanwhile, or another process took
+					// it over (and its completion wins).
 					return
+				}
+				if err != nil {
+					// A busy database: try again at the next tick.
+					s.Log.Warn("could not renew a trigger's lease", "recipe", c.RecipeID, "err", err)
 				}
 			}
 		}

@@ -9,6 +9,9 @@
 CREATE TABLE trigger_state (
     recipe_id   TEXT PRIMARY KEY,
     next_due    INTEGER NOT NULL,
+    -- armed_at: when the recipe last started (or its trigger was edited);
+    -- since: now counts records after it as new.
+    armed_at    INTEGER NOT NULL,
     lease_owner TEXT,
     lease_until INTEGER,
     -- cursor: the poll cursor ({{cursor}}), kept across failures.
