@@ -116,7 +116,7 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.UpdateConnection(background(r), sc); err != nil {
 		return nameConflict(err, d.Name)
 	}
-	if grantFor(live.Doc) != grantFor(d) {
+	if live.Doc.GrantKey() != d.GrantKey() {
 		// Tokens granted to another client or by another provider are
 		// not this connection's: it is not connected until authorized
 		// again (client credentials fetch a new token on first use).
@@ -329,15 +329,4 @@ func (a *API) openConnection(r *http.Request) (store.Connection, *connection.Liv
 	}
 	live, err := catalog.OpenConnection(a.Box, sc)
 	return sc, live, err
-}
-
-// grantFor names what an OAuth2 grant was given for: the provider, the
-// client, the grant type and the scopes ("" for other connections).
-func grantFor(d connection.Document) string {
-	o := d.OAuth2
-	if d.Type != connection.TypeHTTPOAuth2 || o == nil {
-		return ""
-	}
-	b, _ := json.Marshal([]any{o.AuthorizeURL, o.TokenURL, o.ClientID, o.Grant, o.Scopes})
-	return string(b)
 }

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -30,7 +32,7 @@ func (a *API) addOAuth2View(r *http.Request, v *connectionView) error {
 	if v.Type != connection.TypeHTTPOAuth2 || a.OAuth == nil {
 		return nil
 	}
-	status, reason, expires, err := a.OAuth.Status(r.Context(), v.ID)
+	status, reason, expires, err := a.OAuth.Status(r.Context(), &v.Document)
 	if err != nil {
 		return err
 	}
@@ -63,7 +65,7 @@ func (a *API) authorizeConnection(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: auth.CookieName, Value: auth.CookieValue, Path: "/oauth/callback",
+		Name: auth.CookieName, Value: auth.CookieValue, Path: a.callbackPath(),
 		Expires: auth.ExpiresAt, MaxAge: int(oauth.StateLifetime / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(a.BaseURL, "https://"),
 	})
@@ -83,7 +85,7 @@ func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	name, err := a.finishAuthorization(r)
 	// The state is used up either way: drop its cookie.
 	if state := r.URL.Query().Get("state"); state != "" {
-		http.SetCookie(w, &http.Cookie{Name: oauth.CookieName(state), Value: "", Path: "/oauth/callback", MaxAge: -1,
+		http.SetCookie(w, &http.Cookie{Name: oauth.CookieName(state), Value: "", Path: a.callbackPath(), MaxAge: -1,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	if err == nil {
@@ -109,7 +111,11 @@ func (a *API) finishAuthorization(r *http.Request) (string, error) {
 		return "", &oauth.FlowError{Status: errNoOAuth.Status, Message: errNoOAuth.Message}
 	}
 	q := r.URL.Query()
-	ctx := background(r)
+	// Not cancelled when the browser goes away (the state is used up and
+	// the tokens must be saved), but bounded: a token endpoint that never
+	// answers must not hold the request, or shutdown, for ever.
+	ctx, cancel := context.WithTimeout(background(r), callbackTimeout)
+	defer cancel()
 	pending, err := a.OAuth.TakeState(ctx, q.Get("state"), func(name string) string {
 		if c, err := r.Cookie(name); err == nil {
 			return c.Value
@@ -178,4 +184,16 @@ func diagnoseAuthorization(err error) (stage, diagnosis string) {
 		return httprequest.StageAuth, "no access token could be had from the token endpoint: check oauth2.token_url, client_id and client_secret"
 	}
 	return "", ""
+}
+
+// callbackTimeout bounds the code exchange of one callback.
+const callbackTimeout = 30 * time.Second
+
+// callbackPath is the path of <base-url>/oauth/callback, which the state
+// cookie is scoped to (a base URL may carry a path of its own).
+func (a *API) callbackPath() string {
+	if u, err := url.Parse(a.BaseURL); err == nil && u.Path != "" && u.Path != "/" {
+		return strings.TrimRight(u.Path, "/") + "/oauth/callback"
+	}
+	return "/oauth/callback"
 }

@@ -136,7 +136,7 @@ func (b *Budget) TryAcquire(ctx context.Context, maxWait time.Duration) (release
 	if b.rate != nil {
 		r := b.rate.Reserve()
 		delay := r.Delay()
-		if delay > maxWait {
+		if delay > maxWait-time.Since(start) { // maxWait in all, slot and rate together
 			r.Cancel()
 			release()
 			return nil, time.Since(start), delay, fmt.Errorf("%w: %v requests per second", ErrBudgetBusy, b.limits.RequestsPerSecond)

@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -283,4 +284,17 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// GrantKey names what an OAuth2 grant was given for: the provider, the
+// client, the grant type and the scopes ("" for other connections).
+// Tokens saved under another key were given for the connection as it was
+// before an edit, and are not used.
+func (d *Document) GrantKey() string {
+	o := d.OAuth2
+	if d.Type != TypeHTTPOAuth2 || o == nil {
+		return ""
+	}
+	b, _ := json.Marshal([]any{o.AuthorizeURL, o.TokenURL, o.ClientID, o.Grant, o.Scopes})
+	return string(b)
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/patchbay/patchbay/internal/connection"
+	"github.com/patchbay/patchbay/internal/httpx"
 )
 
 // authStyle maps client_auth onto x/oauth2's styles. It is never
@@ -104,11 +105,16 @@ func describe(err error) (msg string, grantGone bool) {
 }
 
 // retryable reports whether another attempt may get a token: the endpoint
-// was unreachable or answered 5xx or 429.
+// was unreachable or answered 5xx or 429. A token URL the address guard
+// refuses, or an answer that is not a token, will not change by retrying.
 func retryable(err error) bool {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		return re.Response == nil || re.Response.StatusCode >= 500 || re.Response.StatusCode == http.StatusTooManyRequests
 	}
-	return true
+	if httpx.IsForbidden(err) {
+		return false
+	}
+	var ue *url.Error
+	return errors.As(err, &ue) // a network error; anything else is the answer's fault
 }

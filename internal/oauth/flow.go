@@ -125,6 +125,7 @@ func (m *Manager) Exchange(ctx context.Context, l *connection.Live, client *http
 	}
 	tok := fromOAuth2(got, m.now())
 	row, err := tok.row(m.Box, l.Doc.ID, connection.OAuth2Connected, "", m.now())
+	row.GrantKey = l.Doc.GrantKey()
 	if err != nil {
 		return err
 	}

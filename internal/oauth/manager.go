@@ -17,10 +17,15 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// refreshTimeout bounds one refresh. A refresh, once sent, is finished
-// even if the job that asked for it goes away: a rotated refresh token
-// that the provider issued but nobody saved would lose the grant.
+// refreshTimeout bounds the wait for a refresh under way elsewhere, and
+// then, separately, one refresh. A refresh, once sent, is finished even if
+// the job that asked for it goes away: a rotated refresh token that the
+// provider issued but nobody saved would lose the grant.
 const refreshTimeout = 30 * time.Second
+
+// leaseFor is how long the refresh lease is held: the refresh's own time
+// and a margin to save its result.
+const leaseFor = refreshTimeout + 10*time.Second
 
 // Manager gives OAuth2 connections their access tokens
 // (connection.TokenSource) and runs the authorization flow (flow.go).
@@ -34,6 +39,9 @@ type Manager struct {
 	Now         func() time.Time
 	// Metrics may be nil (tests).
 	Metrics *metrics.Metrics
+	// WaitTimeout bounds the wait for a refresh another process is making
+	// (default refreshTimeout); tests shorten it.
+	WaitTimeout time.Duration
 
 	// Owner names this process when processes sharing the database agree
 	// which of them refreshes a token (default: a random id).
@@ -105,9 +113,14 @@ func (m *Manager) renew(ctx context.Context, l *connection.Live, client *http.Cl
 		m.mu.Unlock()
 		select {
 		case <-f.done:
+			if f.err == nil {
+				// This Live must mask the new token in what it records
+				// too, not only the Live that refreshed.
+				l.RememberTokens(f.token)
+			}
 			return f.token, f.err
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return "", waitError(l, "another request's token refresh", ctx.Err())
 		}
 	}
 	f := &flight{done: make(chan struct{})}
@@ -117,7 +130,10 @@ func (m *Manager) renew(ctx context.Context, l *connection.Live, client *http.Cl
 	m.flights[id] = f
 	m.mu.Unlock()
 
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	// The wait for another process's refresh is bounded by refreshTimeout;
+	// the refresh itself, once the lease is held, gets a budget of its own
+	// (refresh), so a rotated refresh token is never lost to a deadline.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.waitTimeout())
 	f.token, f.err = m.refresh(rctx, l, client, rejected)
 	cancel()
 
@@ -148,9 +164,9 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 	// grant when one refresh token is used twice.
 	lease := "oauth-refresh:" + l.Doc.ID
 	for version := row.Version; ; {
-		held, err := m.Store.AcquireLease(ctx, lease, m.owner(), m.now(), m.now().Add(refreshTimeout))
+		held, err := m.Store.AcquireLease(ctx, lease, m.owner(), m.now(), m.now().Add(leaseFor))
 		if err != nil {
-			return "", err
+			return "", waitError(l, "the token refresh lease", err)
 		}
 		if held {
 			defer m.Store.ReleaseLease(context.WithoutCancel(ctx), lease, m.owner())
@@ -173,7 +189,7 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 		// saved, or take the lease if it gave up.
 		select {
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return "", waitError(l, "another process's token refresh", ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if row, tok, err = m.load(ctx, l); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -191,6 +207,11 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 			return tok.AccessToken, nil
 		}
 	}
+	// From here the refresh has its own time (the wait above may have used
+	// up ctx's), and what the provider answers is saved whatever happens
+	// to the caller: a rotated refresh token must not be lost.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
 	ctx = withClient(ctx, client)
 	var got *oauth2.Token
 	if l.Doc.OAuth2.Grant == connection.GrantClientCredentials {
@@ -222,6 +243,7 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 	}
 	l.RememberTokens(fresh.AccessToken, fresh.RefreshToken)
 	next, err := fresh.row(m.Box, l.Doc.ID, connection.OAuth2Connected, "", m.now())
+	next.GrantKey = l.Doc.GrantKey()
 	if err != nil {
 		return "", err
 	}
@@ -281,6 +303,11 @@ func (m *Manager) load(ctx context.Context, l *connection.Live) (store.OAuthToke
 	if err != nil {
 		return row, tokenSet{}, err
 	}
+	if row.GrantKey != l.Doc.GrantKey() {
+		// Saved for the connection as it was before an edit (a Live
+		// opened before it may still have been at work).
+		return row, tokenSet{}, store.ErrNotFound
+	}
 	tok, err := openRow(m.Box, row)
 	return row, tok, err
 }
@@ -288,9 +315,9 @@ func (m *Manager) load(ctx context.Context, l *connection.Live) (store.OAuthToke
 // Status is what the connection view shows: not_connected, connected or
 // needs_reauthorization (with its reason), and when the access token
 // expires. It reads no secret.
-func (m *Manager) Status(ctx context.Context, connectionID string) (status, reason string, expiresAt *time.Time, err error) {
-	row, err := m.Store.OAuthToken(ctx, connectionID)
-	if errors.Is(err, store.ErrNotFound) {
+func (m *Manager) Status(ctx context.Context, d *connection.Document) (status, reason string, expiresAt *time.Time, err error) {
+	row, err := m.Store.OAuthToken(ctx, d.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && row.GrantKey != d.GrantKey()) {
 		return connection.OAuth2NotConnected, "", nil, nil
 	}
 	if err != nil {
@@ -304,4 +331,17 @@ func (m *Manager) countTokenRequest(outcome string) {
 	if m.Metrics != nil {
 		m.Metrics.OAuth2Refreshes.WithLabelValues(outcome).Inc()
 	}
+}
+
+// waitError is a wait for a token cut short (the job's time ran out, the
+// database was busy): the job may try again, so it is retryable.
+func waitError(l *connection.Live, what string, err error) error {
+	return &connection.TokenError{Connection: l.Doc.Name, Message: "waiting for " + what + ": " + err.Error(), Retryable: true}
+}
+
+func (m *Manager) waitTimeout() time.Duration {
+	if m.WaitTimeout > 0 {
+		return m.WaitTimeout
+	}
+	return refreshTimeout
 }

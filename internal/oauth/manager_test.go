@@ -145,7 +145,7 @@ func TestRefreshIsSingleFlightAndRotatesTheRefreshToken(t *testing.T) {
 	if err != nil || tok == fresh || f.provider.RefreshGrants() != 2 {
 		t.Fatalf("renew after 401: %q, %v, %d refreshes", tok, err, f.provider.RefreshGrants())
 	}
-	if status, _, expires, _ := f.manager.Status(ctx, l.Doc.ID); status != connection.OAuth2Connected || expires == nil {
+	if status, _, expires, _ := f.manager.Status(ctx, &l.Doc); status != connection.OAuth2Connected || expires == nil {
 		t.Fatalf("status %q, expires %v", status, expires)
 	}
 	if !strings.Contains(strings.Join(l.SecretValues(), " "), tok) {
@@ -168,7 +168,7 @@ func TestRevokedRefreshTokenNeedsReauthorization(t *testing.T) {
 		!strings.Contains(err.Error(), `connection "crm" needs reauthorization`) || !strings.Contains(err.Error(), "invalid_grant") {
 		t.Fatalf("err = %v, want needs reauthorization naming invalid_grant", err)
 	}
-	status, reason, _, _ := f.manager.Status(ctx, l.Doc.ID)
+	status, reason, _, _ := f.manager.Status(ctx, &l.Doc)
 	if status != connection.OAuth2NeedsReauthorization || reason == "" {
 		t.Fatalf("status %q (%q), want needs_reauthorization with a reason", status, reason)
 	}
@@ -179,7 +179,7 @@ func TestRevokedRefreshTokenNeedsReauthorization(t *testing.T) {
 	}
 	// A new authorization clears it.
 	f.authorize(l)
-	if status, _, _, _ := f.manager.Status(ctx, l.Doc.ID); status != connection.OAuth2Connected {
+	if status, _, _, _ := f.manager.Status(ctx, &l.Doc); status != connection.OAuth2Connected {
 		t.Fatalf("after reauthorization: %s", status)
 	}
 	if _, err := f.manager.AccessToken(ctx, l, http.DefaultClient); err != nil {
@@ -234,7 +234,7 @@ func TestClientCredentialsAreFetchedCachedAndRefreshed(t *testing.T) {
 	l := f.connection("billing", connection.OAuth2{Grant: connection.GrantClientCredentials, TokenURL: f.provider.TokenURL(),
 		ClientID: oauthtest.ServiceID, ClientSecret: oauthtest.ServiceSecret, ClientAuth: connection.ClientAuthBody})
 	ctx := context.Background()
-	if status, _, _, _ := f.manager.Status(ctx, l.Doc.ID); status != connection.OAuth2NotConnected {
+	if status, _, _, _ := f.manager.Status(ctx, &l.Doc); status != connection.OAuth2NotConnected {
 		t.Fatalf("before first use: %s", status)
 	}
 	first, err := f.manager.AccessToken(ctx, l, http.DefaultClient)

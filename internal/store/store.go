@@ -206,6 +206,9 @@ type OAuthToken struct {
 	ExpiresAt    *time.Time
 	Version      int64
 	UpdatedAt    time.Time
+	// GrantKey names the grant the tokens were given for
+	// (connection.Document.GrantKey).
+	GrantKey string
 }
 
 // OAuthState is one authorization under way: the state sent to the

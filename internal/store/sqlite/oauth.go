@@ -15,8 +15,8 @@ func (s *Store) OAuthToken(ctx context.Context, connectionID string) (store.OAut
 	t := store.OAuthToken{ConnectionID: connectionID}
 	var expires sql.NullInt64
 	var updated int64
-	err := s.queryRow(ctx, `SELECT sealed, status, reason, expires_at, version, updated_at FROM oauth_tokens WHERE connection_id = ?`,
-		connectionID).Scan(&t.Sealed, &t.Status, &t.Reason, &expires, &t.Version, &updated)
+	err := s.queryRow(ctx, `SELECT sealed, status, reason, expires_at, version, updated_at, grant_key FROM oauth_tokens WHERE connection_id = ?`,
+		connectionID).Scan(&t.Sealed, &t.Status, &t.Reason, &expires, &t.Version, &updated, &t.GrantKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, store.ErrNotFound
 	}
@@ -32,12 +32,12 @@ func (s *Store) OAuthToken(ctx context.Context, connectionID string) (store.OAut
 // connection deleted meanwhile is store.ErrNotFound (the foreign key).
 func (s *Store) SaveOAuthToken(ctx context.Context, t store.OAuthToken) error {
 	err := s.writer.do(func(tx *txn) error {
-		_, err := tx.exec(ctx, `INSERT INTO oauth_tokens (connection_id, sealed, status, reason, expires_at, version, updated_at)
-			VALUES (?, ?, ?, ?, ?, 1, ?)
+		_, err := tx.exec(ctx, `INSERT INTO oauth_tokens (connection_id, sealed, status, reason, expires_at, version, updated_at, grant_key)
+			VALUES (?, ?, ?, ?, ?, 1, ?, ?)
 			ON CONFLICT (connection_id) DO UPDATE SET sealed = excluded.sealed, status = excluded.status,
 				reason = excluded.reason, expires_at = excluded.expires_at, version = oauth_tokens.version + 1,
-				updated_at = excluded.updated_at`,
-			t.ConnectionID, t.Sealed, t.Status, t.Reason, nullMicros(t.ExpiresAt), micros(t.UpdatedAt))
+				updated_at = excluded.updated_at, grant_key = excluded.grant_key`,
+			t.ConnectionID, t.Sealed, t.Status, t.Reason, nullMicros(t.ExpiresAt), micros(t.UpdatedAt), t.GrantKey)
 		return err
 	})
 	if err != nil && isForeignKeyError(err) {
@@ -57,8 +57,8 @@ func (s *Store) DeleteOAuthToken(ctx context.Context, connectionID string) error
 // SwapOAuthToken replaces the row only if it is still at version.
 func (s *Store) SwapOAuthToken(ctx context.Context, t store.OAuthToken, version int64) (bool, error) {
 	err := s.execOne(ctx, errNotSwapped, `UPDATE oauth_tokens SET sealed = ?, status = ?, reason = ?, expires_at = ?,
-		version = version + 1, updated_at = ? WHERE connection_id = ? AND version = ?`,
-		t.Sealed, t.Status, t.Reason, nullMicros(t.ExpiresAt), micros(t.UpdatedAt), t.ConnectionID, version)
+		version = version + 1, updated_at = ?, grant_key = ? WHERE connection_id = ? AND version = ?`,
+		t.Sealed, t.Status, t.Reason, nullMicros(t.ExpiresAt), micros(t.UpdatedAt), t.GrantKey, t.ConnectionID, version)
 	if errors.Is(err, errNotSwapped) {
 		return false, nil
 	}

@@ -9,6 +9,10 @@ CREATE TABLE oauth_tokens (
     reason        TEXT NOT NULL DEFAULT '',
     expires_at    INTEGER,
     version       INTEGER NOT NULL DEFAULT 1,
+    -- grant_key names the grant the tokens belong to (provider, client,
+    -- grant type, scopes): tokens saved under another key are not this
+    -- connection's any more (it was edited).
+    grant_key     TEXT NOT NULL DEFAULT '',
     updated_at    INTEGER NOT NULL
 );
 
