@@ -147,7 +147,7 @@ func testPayload(t recipe.Trigger, body []byte) ([]byte, error) {
 		if err := decodeStrict(body, &req); err != nil {
 			return nil, err
 		}
-		if len(req.Payload) > 0 {
+		if len(req.Payload) > 0 && string(req.Payload) != "null" {
 			if err := payload.ValidJSON(req.Payload, payload.DefaultLimits()); err != nil {
 				return nil, httpx.BadRequest("invalid_payload", "payload: "+err.Error())
 			}

@@ -261,6 +261,13 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 		// Someone saved meanwhile (another process's refresh, or a new
 		// authorization): theirs is the grant now.
 		row, tok, err = m.load(ctx, l)
+		if errors.Is(err, store.ErrNotFound) {
+			// Deleted meanwhile (the connection's grant was edited).
+			if l.Doc.OAuth2.Grant == connection.GrantClientCredentials {
+				return "", waitError(l, "a token of the connection as edited", err)
+			}
+			return "", &connection.AuthorizationError{Connection: l.Doc.Name, Status: connection.OAuth2NotConnected}
+		}
 		if err != nil {
 			return "", err
 		}
