@@ -895,7 +895,7 @@
       facts.push(
         ["Cursor", th.cursor ? h("code", { text: th.cursor }) : "—"],
         ["Records remembered", th.seen_records === undefined || th.seen_records === null ? "—" : String(th.seen_records)],
-        ["Last poll found", last.last_run_at ? pollFound(last) : "—"]);
+        ["Last poll found", !last.last_run_at ? "—" : th.status === "failing" ? "— (it failed)" : pollFound(last)]);
     }
     if (last.schedule) facts.push(["Schedule", last.schedule]);
     if (last.consecutive_failures) facts.push(["Failures in a row", String(last.consecutive_failures)]);
@@ -905,9 +905,10 @@
   function pollFound(last) {
     const n = last.records || 0;
     const pages = last.pages || 0;
-    return n + (n === 1 ? " new record" : " new records") +
+    // records counts what the poll listed, new or seen before.
+    return n + (n === 1 ? " record" : " records") +
       (pages ? " in " + pages + (pages === 1 ? " page" : " pages") : "") +
-      (last.truncated ? " (stopped at max_pages)" : "");
+      (last.truncated ? " (more pages: the next poll goes on from there)" : "");
   }
 
   // failureBlock shows the last failed poll: while the trigger fails it
