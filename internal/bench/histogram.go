@@ -18,7 +18,6 @@ type Histogram struct {
 	n      uint64
 	min    int64
 	max    int64
-	sum    int64
 }
 
 const (
@@ -74,7 +73,6 @@ func (h *Histogram) Record(d time.Duration) {
 	}
 	h.counts[bucketOf(v)]++
 	h.n++
-	h.sum += v
 	if h.min < 0 || v < h.min {
 		h.min = v
 	}
@@ -92,7 +90,6 @@ func (h *Histogram) Merge(o *Histogram) {
 		h.counts[i] += c
 	}
 	h.n += o.n
-	h.sum += o.sum
 	if h.min < 0 || o.min < h.min {
 		h.min = o.min
 	}
@@ -106,14 +103,6 @@ func (h *Histogram) Count() uint64 { return h.n }
 
 // Max is the largest recorded value, exactly.
 func (h *Histogram) Max() time.Duration { return time.Duration(h.max) }
-
-// Mean is the average of the recorded values.
-func (h *Histogram) Mean() time.Duration {
-	if h.n == 0 {
-		return 0
-	}
-	return time.Duration(h.sum / int64(h.n))
-}
 
 // Quantile returns the value below which a fraction q of the records fall
 // (nearest rank), as the middle of its bucket, clamped to the exact min and

@@ -104,9 +104,6 @@ func (s *Server) Alive() bool {
 	}
 }
 
-// Logs is the tail of what the process wrote.
-func (s *Server) Logs() string { return s.logs.String() }
-
 // Exit describes how the process ended: its exit status and last output.
 func (s *Server) Exit() string {
 	if s.Alive() {

@@ -40,15 +40,10 @@ func IsMultipart(contentType string) bool {
 // SHA-256 of their content. The caller stores them with the event.
 type Blobs map[string][]byte
 
-// ParseFormBody parses a form body as its Content-Type says:
-// multipart/form-data with ParseMultipart, anything else with ParseForm.
-func ParseFormBody(contentType string, b []byte, lim Limits) (any, error) {
-	return ParseFormBodyBlobs(contentType, b, lim, nil)
-}
-
-// ParseFormBodyBlobs is ParseFormBody that also keeps large files: with
-// blobs not nil, a file over MaxInlineFile carries "blob": "sha256:<hex>"
-// and its content goes into blobs.
+// ParseFormBodyBlobs parses a form body as its Content-Type says:
+// multipart/form-data with parseMultipart, anything else with ParseForm.
+// With blobs not nil, a file over MaxInlineFile carries
+// "blob": "sha256:<hex>" and its content goes into blobs.
 func ParseFormBodyBlobs(contentType string, b []byte, lim Limits, blobs Blobs) (any, error) {
 	if !IsMultipart(contentType) {
 		return ParseForm(b, lim)
@@ -64,7 +59,7 @@ func ParseFormBodyBlobs(contentType string, b []byte, lim Limits, blobs Blobs) (
 	return parseMultipart(b, boundary, lim, blobs)
 }
 
-// ParseMultipart parses a multipart/form-data body into the shape ParseForm
+// parseMultipart parses a multipart/form-data body into the shape ParseForm
 // gives: a text field given once is a string, a repeated one a []any of
 // strings. A file part (one with a filename) becomes an object
 //
@@ -72,16 +67,12 @@ func ParseFormBodyBlobs(contentType string, b []byte, lim Limits, blobs Blobs) (
 //	 "content_base64": "…"}
 //
 // where content_base64 is present only for files of at most MaxInlineFile
-// bytes; larger files carry "truncated": true instead (ParseFormBodyBlobs
-// keeps them as blobs).
+// bytes; larger files carry "truncated": true instead, or, with blobs not
+// nil, "blob" (their content goes into blobs).
 //
 // At most MaxMultipartParts parts (and lim.MaxKeys) and MaxMultipartField
 // bytes per text field are accepted. Errors name the part (1-based) and,
 // when known, its field name.
-func ParseMultipart(b []byte, boundary string, lim Limits) (any, error) {
-	return parseMultipart(b, boundary, lim, nil)
-}
-
 func parseMultipart(b []byte, boundary string, lim Limits, blobs Blobs) (any, error) {
 	lim = lim.norm()
 	maxParts := MaxMultipartParts

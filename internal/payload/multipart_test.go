@@ -22,7 +22,7 @@ func buildMultipart(t *testing.T, fn func(w *multipart.Writer)) (string, []byte)
 	return w.FormDataContentType(), buf.Bytes()
 }
 
-func TestParseMultipart(t *testing.T) {
+func TestParseMultipartForm(t *testing.T) {
 	file := []byte("hello, file\n")
 	big := bytes.Repeat([]byte("x"), MaxInlineFile+1)
 	ct, body := buildMultipart(t, func(w *multipart.Writer) {
@@ -35,7 +35,7 @@ func TestParseMultipart(t *testing.T) {
 		fw, _ = w.CreateFormFile("big", "big.bin")
 		fw.Write(big)
 	})
-	v, err := ParseFormBody(ct, body, Limits{})
+	v, err := ParseFormBodyBlobs(ct, body, Limits{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestParseMultipart(t *testing.T) {
 }
 
 func TestParseFormBodyURLEncoded(t *testing.T) {
-	v, err := ParseFormBody("application/x-www-form-urlencoded", []byte("a=1&a=2&b=3"), Limits{})
+	v, err := ParseFormBodyBlobs("application/x-www-form-urlencoded", []byte("a=1&a=2&b=3"), Limits{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestParseMultipartErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseFormBody(c.ct, c.body, Limits{})
+			_, err := ParseFormBodyBlobs(c.ct, c.body, Limits{}, nil)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, c.want)
 			}
@@ -95,13 +95,13 @@ func TestParseMultipartLimits(t *testing.T) {
 			w.WriteField("f", "v")
 		}
 	})
-	if _, err := ParseFormBody(ct, body, Limits{}); err == nil || !strings.Contains(err.Error(), "more than 1000 multipart parts") {
+	if _, err := ParseFormBodyBlobs(ct, body, Limits{}, nil); err == nil || !strings.Contains(err.Error(), "more than 1000 multipart parts") {
 		t.Fatalf("parts: err = %v", err)
 	}
 	ct, body = buildMultipart(t, func(w *multipart.Writer) {
 		w.WriteField("huge", strings.Repeat("y", MaxMultipartField+1))
 	})
-	if _, err := ParseFormBody(ct, body, Limits{}); err == nil || !strings.Contains(err.Error(), `part 1 (field "huge"): value over`) {
+	if _, err := ParseFormBodyBlobs(ct, body, Limits{}, nil); err == nil || !strings.Contains(err.Error(), `part 1 (field "huge"): value over`) {
 		t.Fatalf("field size: err = %v", err)
 	}
 }

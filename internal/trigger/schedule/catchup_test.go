@@ -5,22 +5,6 @@ import (
 	"time"
 )
 
-func TestFirstIsNow(t *testing.T) {
-	now := time.Now() // carries a monotonic reading, which a stored due time must not
-	for _, s := range []*Schedule{
-		mustParse(t, time.Hour, "", ""),
-		mustParse(t, 0, "30 2 * * *", "Europe/Berlin"),
-	} {
-		first := s.First(now)
-		if !first.Equal(now) {
-			t.Errorf("%s: First(now) = %v, want now %v", s, first, now)
-		}
-		if first != first.Round(0) {
-			t.Errorf("%s: First kept the monotonic clock reading: %v", s, first)
-		}
-	}
-}
-
 func TestEveryIsAnchoredToThePreviousDueTime(t *testing.T) {
 	s := mustParse(t, 90*time.Minute, "", "")
 	due := utc(t, "2026-06-10 10:07").Add(13 * time.Second)

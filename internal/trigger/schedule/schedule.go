@@ -104,12 +104,6 @@ func (s *Schedule) latestEveryUpTo(due, now time.Time) time.Time {
 	}
 }
 
-// First is the first due time of a recipe that starts at now: now itself,
-// since a schedule trigger fires as soon as its recipe starts.
-func (s *Schedule) First(now time.Time) time.Time {
-	return now.Round(0).In(s.loc)
-}
-
 // String describes the schedule for people: "every 1h0m0s" or
 // "cron 30 2 * * * in Europe/Berlin".
 func (s *Schedule) String() string {
