@@ -140,6 +140,9 @@ type Store interface {
 	// the lease is still held, creates the jobs, records seen records and
 	// the cursor, and moves NextDue on.
 	ArmTrigger(ctx context.Context, recipeID string, due time.Time) error
+	// DisarmTrigger removes a recipe's trigger row (its trigger is no longer
+	// polling or schedule); the seen set and fired ticks go with it.
+	DisarmTrigger(ctx context.Context, recipeID string) error
 	// StartRecipe sets a stopped recipe started and, with arm, arms its
 	// trigger due at armAt, in one transaction; it reports whether the
 	// recipe was stopped (a second start changes and arms nothing).

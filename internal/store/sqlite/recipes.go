@@ -72,13 +72,10 @@ func (s *Store) DeleteRecipe(ctx context.Context, id string) error {
 		if _, err := t.exec(ctx, `DELETE FROM jobs WHERE recipe_id = ?`, id); err != nil {
 			return err
 		}
-		for _, q := range []string{`DELETE FROM events WHERE recipe_id = ?`, `DELETE FROM trigger_state WHERE recipe_id = ?`,
-			`DELETE FROM trigger_ticks WHERE recipe_id = ?`, `DELETE FROM seen_records WHERE recipe_id = ?`} {
-			if _, err := t.exec(ctx, q, id); err != nil {
-				return err
-			}
+		if _, err := t.exec(ctx, `DELETE FROM events WHERE recipe_id = ?`, id); err != nil {
+			return err
 		}
-		return nil
+		return deleteTriggerRows(ctx, t, id)
 	})
 	if err != nil {
 		return err

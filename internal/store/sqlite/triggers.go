@@ -36,6 +36,24 @@ func armTrigger(ctx context.Context, t *txn, recipeID string, due time.Time, now
 	return err
 }
 
+// DisarmTrigger removes a recipe's trigger row, seen records and ticks.
+func (s *Store) DisarmTrigger(ctx context.Context, recipeID string) error {
+	return s.writer.do(func(t *txn) error {
+		return deleteTriggerRows(ctx, t, recipeID)
+	})
+}
+
+// deleteTriggerRows removes what a recipe's trigger keeps.
+func deleteTriggerRows(ctx context.Context, t *txn, recipeID string) error {
+	for _, q := range []string{`DELETE FROM trigger_state WHERE recipe_id = ?`,
+		`DELETE FROM trigger_ticks WHERE recipe_id = ?`, `DELETE FROM seen_records WHERE recipe_id = ?`} {
+		if _, err := t.exec(ctx, q, recipeID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // StartRecipe starts a stopped recipe and, with arm, arms its trigger, in
 // one transaction: a recipe is never started without its trigger armed,
 // and two starts at once arm it once.

@@ -3,11 +3,13 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/recipe"
+	"github.com/patchbay/patchbay/internal/store"
 )
 
 func mustZone(t *testing.T, name string) *time.Location {
@@ -206,5 +208,33 @@ func TestClaimOfARecipeTheCatalogHasNotSeen(t *testing.T) {
 	}
 	if got := len(a.payloads("fresh")); got != 1 {
 		t.Fatalf("%d jobs, want the start event", got)
+	}
+}
+
+// A started schedule recipe edited into a manual one loses its trigger
+// row: it fires no more.
+func TestEditToAnotherTriggerDisarms(t *testing.T) {
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	r := newRig(t, start)
+	sr := r.addRecipe("was-scheduled", recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(time.Minute)})
+	r.runDue()
+	doc := recipe.Document{Name: "was-scheduled", Trigger: recipe.Trigger{Type: recipe.TriggerManual},
+		Steps: []recipe.Step{{ID: "noop", Method: "GET", URL: "http://127.0.0.1:9/"}}}
+	doc.Normalize()
+	sr.Doc, _ = json.Marshal(doc)
+	sr.TriggerType = recipe.TriggerManual
+	if err := r.store.UpdateRecipe(context.Background(), sr); err != nil {
+		t.Fatal(err)
+	}
+	r.cat.Invalidate()
+	if err := r.sched.Replan(context.Background(), sr); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.store.TriggerState(context.Background(), sr.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("trigger row after the edit: %v, want none", err)
+	}
+	r.clock.Add(time.Hour)
+	if n := r.runDue(); n != 0 || len(r.payloads(sr.ID)) != 1 {
+		t.Fatalf("%d fired, %d jobs after the edit; want 0 and the 1 from the start", n, len(r.payloads(sr.ID)))
 	}
 }

@@ -102,7 +102,8 @@ func (s *Scheduler) Arm(ctx context.Context, r store.Recipe) error {
 
 // Replan follows an edit of a started recipe's trigger: a polling trigger
 // polls at once (with its new request), a schedule runs on its new
-// schedule from now on (without an event for the edit itself).
+// schedule from now on (without an event for the edit itself), and any
+// other trigger has no row any more.
 func (s *Scheduler) Replan(ctx context.Context, r store.Recipe) error {
 	s.init()
 	var doc recipe.Document
@@ -120,7 +121,7 @@ func (s *Scheduler) Replan(ctx context.Context, r store.Recipe) error {
 		}
 		due = sched.Next(due)
 	default:
-		return nil
+		return s.Store.DisarmTrigger(ctx, r.ID)
 	}
 	if err := s.Store.ArmTrigger(ctx, r.ID, due); err != nil {
 		return err
@@ -310,10 +311,9 @@ func (s *Scheduler) fire(ctx context.Context, c store.TriggerClaim) error {
 	case recipe.TriggerPolling:
 		return s.poll(ctx, r, c)
 	}
-	// The recipe changed to another trigger type: nothing is due any more.
-	_, err = s.Store.CompleteTrigger(ctx, store.TriggerCompletion{RecipeID: c.RecipeID, Owner: s.Owner, Due: c.Due,
-		Now: s.Now(), Next: s.Now().Add(100 * 365 * 24 * time.Hour), Failed: true, Polled: c.Polled, Cursor: &c.Cursor})
-	return err
+	// The recipe became a webhook or manual one while stopped (Replan
+	// disarms a started one): its row is left over, and nothing is due.
+	return s.Store.DisarmTrigger(context.WithoutCancel(ctx), c.RecipeID)
 }
 
 // counted records a poll or tick (kind) and how it went.
