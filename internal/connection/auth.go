@@ -2,8 +2,10 @@ package connection
 
 import (
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -17,6 +19,9 @@ type Live struct {
 
 	clients *clientCache // set by New
 	memo    tokenMemo    // OAuth2 tokens handed out, masked in records (oauth2.go)
+	// redaction keeps the Redactor of SecretValues (redact.go).
+	redaction redactorMemo
+	grantKey  grantKeyMemo // grantkey.go
 }
 
 // Apply authenticates req with the connection's secrets. What it adds is
@@ -32,14 +37,14 @@ func (l *Live) Apply(req *http.Request) {
 		req.Header.Set("Authorization", "Bearer "+l.Secrets.Token)
 	}
 	if a.Type == AuthHeader || a.Type == AuthCustom {
-		for _, k := range sortedKeys(l.Secrets.Headers) {
+		for _, k := range slices.Sorted(maps.Keys(l.Secrets.Headers)) {
 			req.Header.Set(k, l.Secrets.Headers[k])
 		}
 	}
 	if a.Type == AuthQuery || a.Type == AuthCustom {
 		if len(l.Secrets.Params) > 0 {
 			q := req.URL.Query()
-			for _, k := range sortedKeys(l.Secrets.Params) {
+			for _, k := range slices.Sorted(maps.Keys(l.Secrets.Params)) {
 				q.Set(k, l.Secrets.Params[k])
 			}
 			req.URL.RawQuery = q.Encode()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 )
 
@@ -24,6 +25,30 @@ func BenchmarkEncodeSteps(b *testing.B) {
 	for b.Loop() {
 		if _, err := json.Marshal(steps); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDriftCheck is the drift check every job makes on its trigger
+// output (Datatree.TriggerNewFields against the datatree of the load benchmark's
+// Eventbrite recipe), with the decoding of the stored output before it.
+func BenchmarkDriftCheck(b *testing.B) {
+	doc := recipe.Document{Name: "bench", Trigger: recipe.Trigger{Type: recipe.TriggerWebhook, Event: "order", PayloadType: "json",
+		PayloadExample: recipe.Example(`{"config": {"action": "order.placed", "user_id": "144138753572", "webhook_id": "287968"}, "api_url": "https://www.eventbriteapi.com/v3/orders/579759447/"}`)}}
+	doc.Normalize()
+	dt := doc.BuildDatatree()
+	if len(dt.Trigger) == 0 {
+		b.Fatal("the example gave no datatree")
+	}
+	stored := []byte(`{"config": {"action": "order.placed", "user_id": "144138753572", "webhook_id": "287968"}, "api_url": "https://www.eventbriteapi.com/v3/orders/579759447/", "sent": 1764200000000000000}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		trigger, err := decodeTree(stored)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := dt.TriggerNewFields(trigger); len(got) != 1 || got[0] != "sent" {
+			b.Fatalf("TriggerNewFields = %q, want [sent]", got)
 		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/payload"
 	"github.com/patchbay/patchbay/internal/queue"
-	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -55,10 +54,13 @@ type Runner struct {
 	// (default 1s): a slow connection must not take every worker.
 	BudgetWait time.Duration
 
-	stop     chan struct{}
-	done     chan struct{}      // closed when the claim loop has returned
-	drained  chan struct{}      // closed when every worker has returned
-	runCtx   context.Context    // cancelled when shutdown runs out of patience
+	stop    chan struct{}
+	done    chan struct{}   // closed when the claim loop has returned
+	drained chan struct{}   // closed when every worker has returned
+	runCtx  context.Context // cancelled when shutdown runs out of patience
+	// stepCtx is runCtx bounding the wait for a connection's request
+	// budget (BudgetWait), made once rather than for every step.
+	stepCtx  context.Context
 	cancel   context.CancelFunc // cancels runCtx
 	wg       sync.WaitGroup
 	mu       sync.Mutex
@@ -98,6 +100,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		}()
 	}
 	r.runCtx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	r.stepCtx = httprequest.WithBudgetWait(r.runCtx, r.budgetWait())
 	r.waiters.init()
 	r.local = make(chan queue.Claimed, localFactor*r.Workers)
 	r.localFree.Store(int64(localFactor * r.Workers))
@@ -251,7 +254,7 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		return r.fail(c, steps, warnings, "trigger output is unreadable: "+err.Error())
 	}
 	// Drift: fields the real payload carries that the datatree lacks.
-	warnings = setWarning(warnings, "trigger", recipe.NewFields(rec.Datatree.Trigger, trigger))
+	warnings = setWarning(warnings, "trigger", rec.Datatree.TriggerNewFields(trigger))
 	steps = alignSteps(steps, rec)
 	env := newEnv(trigger, len(rec.Steps))
 	for i, req := range rec.Steps {
@@ -269,7 +272,7 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		start := r.Now()
 		sr.Attempts++
 		sr.StartedAt, sr.NextAttemptAt = &start, nil
-		out := r.Executor.Do(httprequest.WithBudgetWait(ctx, r.budgetWait()), req, env, conn, c.JobID+"."+sr.ID)
+		out := r.Executor.Do(r.stepCtx, req, env, conn, c.JobID+"."+sr.ID)
 		end := r.Now()
 		sr.FinishedAt = &end
 		sr.DurationMS = end.Sub(start).Milliseconds()

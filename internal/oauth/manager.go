@@ -50,6 +50,10 @@ type Manager struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight // by connection id: the refresh under way
+
+	// opened keeps the last token set opened per connection (tokens.go),
+	// so a row that has not changed is not decrypted and decoded again.
+	opened openedTokens
 }
 
 // flight is one refresh that every concurrent caller waits for.
@@ -243,7 +247,7 @@ func (m *Manager) refresh(ctx context.Context, l *connection.Live, client *http.
 	}
 	l.RememberTokens(fresh.AccessToken, fresh.RefreshToken)
 	next, err := fresh.row(m.Box, l.Doc.ID, connection.OAuth2Connected, "", m.now())
-	next.GrantKey = l.Doc.GrantKey()
+	next.GrantKey = l.GrantKey()
 	if err != nil {
 		return "", err
 	}
@@ -310,12 +314,12 @@ func (m *Manager) load(ctx context.Context, l *connection.Live) (store.OAuthToke
 	if err != nil {
 		return row, tokenSet{}, err
 	}
-	if row.GrantKey != l.Doc.GrantKey() {
+	if row.GrantKey != l.GrantKey() {
 		// Saved for the connection as it was before an edit (a Live
 		// opened before it may still have been at work).
 		return row, tokenSet{}, store.ErrNotFound
 	}
-	tok, err := openRow(m.Box, row)
+	tok, err := m.opened.open(m.Box, row)
 	return row, tok, err
 }
 

@@ -8,8 +8,10 @@
 package oauth
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -91,4 +93,34 @@ func openRow(box *secret.Box, r store.OAuthToken) (tokenSet, error) {
 		return t, errors.New("stored OAuth2 tokens are damaged")
 	}
 	return t, nil
+}
+
+// openedTokens remembers, per connection, the sealed column last opened and
+// what it held. The row is still read from the store on every request
+// (another process may have refreshed or reauthorized); only opening it
+// again is skipped while its sealed bytes are the same. Sealing uses a
+// fresh nonce each time, so equal bytes are the same save.
+type openedTokens struct {
+	byConnection sync.Map // connection id -> *openedRow
+}
+
+type openedRow struct {
+	box    *secret.Box // what opened it: a row another key cannot open is not served from here
+	sealed []byte
+	tok    tokenSet
+}
+
+// open is openRow, remembered.
+func (o *openedTokens) open(box *secret.Box, r store.OAuthToken) (tokenSet, error) {
+	if v, ok := o.byConnection.Load(r.ConnectionID); ok {
+		if last := v.(*openedRow); last.box == box && bytes.Equal(last.sealed, r.Sealed) {
+			return last.tok, nil
+		}
+	}
+	tok, err := openRow(box, r)
+	if err != nil {
+		return tok, err
+	}
+	o.byConnection.Store(r.ConnectionID, &openedRow{box: box, sealed: bytes.Clone(r.Sealed), tok: tok})
+	return tok, nil
 }

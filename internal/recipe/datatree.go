@@ -11,6 +11,13 @@ import (
 type Datatree struct {
 	Trigger []payload.Field            `json:"trigger"`
 	Steps   map[string][]payload.Field `json:"steps"`
+
+	// known are the trees' path sets for the drift check, built with the
+	// datatree (a Datatree made otherwise builds them on each check).
+	known struct {
+		trigger knownPaths
+		steps   map[string]knownPaths
+	}
 }
 
 // BuildDatatree infers the datatree from the document's examples. An
@@ -30,6 +37,15 @@ func (d *Document) BuildDatatree() Datatree {
 	}
 	for _, s := range d.Steps {
 		dt.Steps[s.ID] = stepTree(s)
+	}
+	dt.known.trigger = pathsOf(dt.Trigger)
+	dt.known.steps = make(map[string]knownPaths, len(dt.Steps))
+	for id, fs := range dt.Steps {
+		for _, f := range fs {
+			if f.Path == "body" && len(f.Fields) > 0 {
+				dt.known.steps[id] = pathsOf([]payload.Field{f})
+			}
+		}
 	}
 	return dt
 }

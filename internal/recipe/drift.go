@@ -18,7 +18,16 @@ func NewFields(tree []payload.Field, real any) []string {
 	if len(tree) == 0 {
 		return nil
 	}
-	known := map[string]bool{}
+	return pathsOf(tree).newFields(real)
+}
+
+// knownPaths is the set of a datatree's field paths. A compiled recipe
+// keeps its sets (Datatree.known), so a job's drift check only walks its
+// own data.
+type knownPaths map[string]bool
+
+func pathsOf(tree []payload.Field) knownPaths {
+	known := knownPaths{}
 	var mark func(fs []payload.Field)
 	mark = func(fs []payload.Field) {
 		for _, f := range fs {
@@ -27,24 +36,71 @@ func NewFields(tree []payload.Field, real any) []string {
 		}
 	}
 	mark(tree)
+	return known
+}
+
+// newFields walks real data and lists the paths the set lacks, as
+// payload.Infer would path them (keys joined by ".", list items "[]").
+func (k knownPaths) newFields(real any) []string {
 	var out []string
-	var walk func(fs []payload.Field)
-	walk = func(fs []payload.Field) {
-		for _, f := range fs {
-			if !known[f.Path] {
-				out = append(out, f.Path)
-				continue
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for key, val := range x {
+				p := key
+				if path != "" {
+					p = path + "." + key
+				}
+				if !k[p] {
+					out = append(out, p)
+					continue
+				}
+				walk(p, val)
 			}
-			walk(f.Fields)
+		case []any:
+			for _, item := range x {
+				walk(path+"[]", item)
+			}
 		}
 	}
-	walk(payload.Infer(real))
+	switch real.(type) {
+	case map[string]any, []any:
+		walk("", real)
+	default:
+		// Another object type (the ordered objects of the payload
+		// package): its inferred schema has the same paths.
+		var fromSchema func(fs []payload.Field)
+		fromSchema = func(fs []payload.Field) {
+			for _, f := range fs {
+				if !k[f.Path] {
+					out = append(out, f.Path)
+					continue
+				}
+				fromSchema(f.Fields)
+			}
+		}
+		fromSchema(payload.Infer(real))
+	}
 	slices.Sort(out)
 	out = slices.Compact(out)
 	if len(out) > MaxNewFields {
 		out = out[:MaxNewFields]
 	}
 	return out
+}
+
+// TriggerNewFields is NewFields for the trigger output, with the set of
+// known paths built once per datatree.
+func (dt Datatree) TriggerNewFields(real any) []string {
+	if len(dt.Trigger) == 0 {
+		return nil
+	}
+	known := dt.known.trigger
+	if known == nil {
+		known = pathsOf(dt.Trigger)
+	}
+	return known.newFields(real)
 }
 
 // StepNewFields compares a step's real output body with the body fields of
@@ -59,7 +115,11 @@ func (dt Datatree) StepNewFields(stepID string, body any) []string {
 		if len(f.Fields) == 0 {
 			return nil
 		}
-		return NewFields([]payload.Field{f}, map[string]any{"body": body})
+		known := dt.known.steps[stepID]
+		if known == nil {
+			known = pathsOf([]payload.Field{f})
+		}
+		return known.newFields(map[string]any{"body": body})
 	}
 	return nil
 }

@@ -24,14 +24,20 @@ func WithBudgetWait(ctx context.Context, maxWait time.Duration) context.Context 
 // the attempt is over. retryIn is set when the wait was cut short by
 // WithBudgetWait (the error wraps connection.ErrBudgetBusy).
 func acquireBudget(ctx context.Context, conn *connection.Live, recorded *Input) (release func(), retryIn time.Duration, err error) {
-	if conn == nil {
+	var budget *connection.Budget
+	if conn != nil {
+		budget = conn.Budget()
+	}
+	if budget == nil {
+		// No limits (or no connection): nothing to wait for, so the
+		// context's wait bound need not be looked up.
 		return func() {}, 0, nil
 	}
 	var waited time.Duration
 	if maxWait, ok := ctx.Value(budgetWaitKey{}).(time.Duration); ok {
-		release, waited, retryIn, err = conn.Budget().TryAcquire(ctx, maxWait)
+		release, waited, retryIn, err = budget.TryAcquire(ctx, maxWait)
 	} else {
-		release, waited, err = conn.Budget().Acquire(ctx)
+		release, waited, err = budget.Acquire(ctx)
 	}
 	recorded.WaitedMS = waited.Milliseconds()
 	return release, retryIn, err

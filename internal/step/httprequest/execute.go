@@ -91,7 +91,9 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 		return Outcome{Input: recorded, Err: err, Retryable: true, RetryAfter: retryIn, Deferred: budgetBusy(err)}
 	}
 	defer release()
-	redact := redactorFor(conn)
+	// The Live keeps its Redactor (built again only when it remembers
+	// new OAuth2 tokens), so asking for it per attempt costs a lookup.
+	redact := conn.Redactor()
 	client := e.Client
 	timeout := r.Timeout
 	if conn != nil {
@@ -114,7 +116,7 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	var tokenErr error
 	if err == nil && conn.IsOAuth2() {
 		resp, err, tokenErr = e.renewAndResend(ctx, client, req, resp, conn, recorded)
-		redact = redactorFor(conn) // the new token is masked too
+		redact = conn.Redactor() // the new token is masked too
 	}
 	if err != nil {
 		return Outcome{Input: recorded, Err: describeTransportError(err, timeout, redact), Retryable: transportRetryable(err)}
@@ -250,7 +252,7 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 		if err := e.setAccessToken(ctx, req, conn); err != nil {
 			return nil, in, err
 		}
-		redact := redactorFor(conn)
+		redact := conn.Redactor()
 		// A secret may also sit in the URL's path (httpbin's /digest-auth
 		// takes the password there): mask it wherever it appears.
 		in.URL = redact.String(conn.MaskURL(req.URL))
@@ -349,13 +351,6 @@ func flatten(h http.Header, into map[string]string) map[string]string {
 		into[k] = strings.Join(vs, ", ")
 	}
 	return into
-}
-
-func redactorFor(conn *connection.Live) *connection.Redactor {
-	if conn == nil {
-		return nil
-	}
-	return connection.NewRedactor(conn.SecretValues())
 }
 
 func transportRetryable(err error) bool {

@@ -5,6 +5,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -14,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
@@ -218,7 +218,7 @@ func toTriggerOutput(payloadType string, body []byte, r *http.Request, datatree 
 	lim := payload.DefaultLimits()
 	switch payloadType {
 	case payload.JSON:
-		if len(strings.TrimSpace(string(body))) == 0 {
+		if len(bytes.TrimSpace(body)) == 0 { // bytes: no copy of the body
 			return nil, errors.New("the body is empty")
 		}
 		if err := payload.ValidJSON(body, lim); err != nil {
