@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -192,16 +193,15 @@ func (a *API) listConnections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]connectionView, 0, len(cs))
-	for _, sc := range cs {
+	out, err := viewsOf(cs, func(sc store.Connection) (connectionView, error) {
 		v, err := connView(sc)
 		if err != nil {
-			return err
+			return v, err
 		}
-		if err := a.addOAuth2View(r, &v); err != nil {
-			return err
-		}
-		out = append(out, v)
+		return v, a.addOAuth2View(r, &v)
+	})
+	if err != nil {
+		return err
 	}
 	httpx.JSON(w, http.StatusOK, map[string]any{"connections": out})
 	return nil
@@ -219,7 +219,7 @@ func (a *API) deleteConnection(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(users) > 0 {
 		return &httpx.Error{Status: 409, Code: "connection_in_use",
-			Message: "connection " + sc.Name + " is used by recipes: " + joinNames(users)}
+			Message: "connection " + sc.Name + " is used by recipes: " + strings.Join(users, ", ")}
 	}
 	if err := a.Store.DeleteConnection(background(r), sc.ID); err != nil {
 		return err
@@ -250,17 +250,6 @@ func (a *API) recipesUsing(r *http.Request, sc store.Connection) ([]string, erro
 	}
 	sort.Strings(names)
 	return names, nil
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }
 
 // testResult is the answer of a connection test.

@@ -387,13 +387,9 @@ func (a *API) listRecipes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]recipeView, 0, len(rs))
-	for _, sr := range rs {
-		v, err := a.view(sr, false)
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
+	out, err := viewsOf(rs, func(sr store.Recipe) (recipeView, error) { return a.view(sr, false) })
+	if err != nil {
+		return err
 	}
 	httpx.JSON(w, http.StatusOK, map[string]any{"recipes": out})
 	return nil

@@ -72,38 +72,32 @@ func (c *Catalog) Invalidate() { c.snap.Store(nil) }
 
 // RecipeByEvent finds the webhook recipe for an event, or store.ErrNotFound.
 func (c *Catalog) RecipeByEvent(ctx context.Context, event string) (*Recipe, error) {
-	s, err := c.current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if r, ok := s.byEvent[event]; ok {
-		return r, nil
-	}
-	return nil, store.ErrNotFound
+	return lookup(ctx, c, func(s *snapshot) map[string]*Recipe { return s.byEvent }, event)
 }
 
 // Recipe finds a recipe by id, or store.ErrNotFound.
 func (c *Catalog) Recipe(ctx context.Context, id string) (*Recipe, error) {
-	s, err := c.current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if r, ok := s.byID[id]; ok {
-		return r, nil
-	}
-	return nil, store.ErrNotFound
+	return lookup(ctx, c, func(s *snapshot) map[string]*Recipe { return s.byID }, id)
 }
 
 // Connection finds a connection by id or name, or store.ErrNotFound.
 func (c *Catalog) Connection(ctx context.Context, idOrName string) (*connection.Live, error) {
+	return lookup(ctx, c, func(s *snapshot) map[string]*connection.Live { return s.connections }, idOrName)
+}
+
+// lookup finds key in one index of the current snapshot, or
+// store.ErrNotFound. The index is chosen by a function because the snapshot
+// may be replaced between calls: it must be read from the snapshot in hand.
+func lookup[V any](ctx context.Context, c *Catalog, index func(*snapshot) map[string]V, key string) (V, error) {
+	var none V
 	s, err := c.current(ctx)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	if l, ok := s.connections[idOrName]; ok {
-		return l, nil
+	if v, ok := index(s)[key]; ok {
+		return v, nil
 	}
-	return nil, store.ErrNotFound
+	return none, store.ErrNotFound
 }
 
 // current returns a fresh-enough snapshot. A stale one is reloaded by one

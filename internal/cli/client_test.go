@@ -470,20 +470,30 @@ func TestUsageErrors(t *testing.T) {
 	cases := []struct {
 		fn   runFunc
 		args []string
+		want string // the start of the message: the command and what is wrong
 	}{
-		{runRecipe, nil},
-		{runRecipe, []string{"frobnicate"}},
-		{runRecipe, []string{"apply"}},
-		{runRecipe, []string{"export", "-o", "xml", "r_1"}},
-		{runJobs, []string{"list"}},
-		{runJobs, []string{"show", "a", "b"}},
-		{runJobs, []string{"list", "r", "--nope"}},
+		{runRecipe, nil, "recipe: missing subcommand"},
+		{runRecipe, []string{"frobnicate"}, `recipe: unknown subcommand "frobnicate"`},
+		{runRecipe, []string{"apply"}, "recipe apply: -f FILE is required\nusage: patchbay recipe apply"},
+		{runRecipe, []string{"apply", "-f", "x.yaml", "extra"}, `recipe apply: unexpected argument "extra"`},
+		{runRecipe, []string{"export"}, "recipe export: want exactly one recipe ID\nusage: patchbay recipe export"},
+		{runRecipe, []string{"export", "-o", "xml", "r_1"}, `recipe export: -o must be yaml or json, not "xml"`},
+		{runJobs, []string{"list"}, "jobs list: want exactly one recipe id or name\nusage: patchbay jobs list"},
+		{runJobs, []string{"list", "r", "--limit", "-1"}, "jobs list: --limit must not be negative"},
+		{runJobs, []string{"show", "a", "b"}, "jobs show: want exactly one job ID\nusage: patchbay jobs show"},
+		{runJobs, []string{"show", "-o", "xml", "j_1"}, `jobs show: -o must be json or text, not "xml"`},
+		{runJobs, []string{"rerun"}, "jobs rerun: want exactly one job ID\nusage: patchbay jobs rerun"},
+		{runJobs, []string{"list", "r", "--nope"}, "jobs list: flag provided but not defined: -nope"},
 	}
 	for _, c := range cases {
 		_, _, err := runCmd(t, c.fn, func(string) string { return "" }, c.args...)
 		var ue *usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%v: err = %v, want a usage error", c.args, err)
+			continue
+		}
+		if !strings.HasPrefix(ue.msg, c.want) {
+			t.Errorf("%v: usage error %q, want it to start with %q", c.args, ue.msg, c.want)
 		}
 	}
 }

@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -54,27 +55,22 @@ type jobSummary struct {
 // jobsList prints a recipe's jobs, newest first. With --all it follows the
 // server's cursors to the end, and --limit then sets the page size.
 func jobsList(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := newFlagSet("jobs list")
-	var cf commonFlags
-	cf.register(fs, getenv)
-	status := fs.String("status", "", "only jobs with this status")
-	limit := fs.Int("limit", 0, "jobs per page (server default if 0)")
-	all := fs.Bool("all", false, "follow pages to list every job")
-	pos, done, err := parseCommand(fs, jobsListUsage, args, stdout)
+	cmd := newAPICommand("jobs list", jobsListUsage, getenv)
+	status := cmd.flags.String("status", "", "only jobs with this status")
+	limit := cmd.flags.Int("limit", 0, "jobs per page (server default if 0)")
+	all := cmd.flags.Bool("all", false, "follow pages to list every job")
+	recipeArg, done, err := cmd.parseOne(args, stdout, "recipe id or name")
 	if err != nil || done {
 		return err
-	}
-	if len(pos) != 1 {
-		return errUsage("jobs list: want exactly one recipe id or name\nusage: %s", jobsListUsage)
 	}
 	if *limit < 0 {
 		return errUsage("jobs list: --limit must not be negative")
 	}
-	c, err := cf.client()
+	c, err := cmd.client()
 	if err != nil {
 		return err
 	}
-	recipeID, err := resolveRecipe(ctx, c, pos[0])
+	recipeID, err := resolveRecipe(ctx, c, recipeArg)
 	if err != nil {
 		return reportError(stderr, "jobs list", err)
 	}
@@ -148,26 +144,21 @@ func jobsList(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 // jobsShow prints one job: the document as the server sent it, or a
 // summary meant for reading a failed run in a terminal.
 func jobsShow(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := newFlagSet("jobs show")
-	var cf commonFlags
-	cf.register(fs, getenv)
-	format := fs.String("o", "json", "output format: json or text")
-	pos, done, err := parseCommand(fs, jobsShowUsage, args, stdout)
+	cmd := newAPICommand("jobs show", jobsShowUsage, getenv)
+	format := cmd.flags.String("o", "json", "output format: json or text")
+	jobID, done, err := cmd.parseOne(args, stdout, "job ID")
 	if err != nil || done {
 		return err
-	}
-	if len(pos) != 1 {
-		return errUsage("jobs show: want exactly one job ID\nusage: %s", jobsShowUsage)
 	}
 	if *format != "json" && *format != "text" {
 		return errUsage("jobs show: -o must be json or text, not %q", *format)
 	}
-	c, err := cf.client()
+	c, err := cmd.client()
 	if err != nil {
 		return err
 	}
 	var raw json.RawMessage
-	if err := c.do(ctx, "GET", "/api/v1/jobs/"+url.PathEscape(pos[0]), nil, &raw); err != nil {
+	if err := c.do(ctx, "GET", "/api/v1/jobs/"+url.PathEscape(jobID), nil, &raw); err != nil {
 		return reportError(stderr, "jobs show", err)
 	}
 	if *format == "json" {
@@ -191,17 +182,12 @@ func jobsShow(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // jobsRerun starts a new job with the same trigger output as an old one.
 func jobsRerun(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := newFlagSet("jobs rerun")
-	var cf commonFlags
-	cf.register(fs, getenv)
-	pos, done, err := parseCommand(fs, jobsRerunUsage, args, stdout)
+	cmd := newAPICommand("jobs rerun", jobsRerunUsage, getenv)
+	jobID, done, err := cmd.parseOne(args, stdout, "job ID")
 	if err != nil || done {
 		return err
 	}
-	if len(pos) != 1 {
-		return errUsage("jobs rerun: want exactly one job ID\nusage: %s", jobsRerunUsage)
-	}
-	c, err := cf.client()
+	c, err := cmd.client()
 	if err != nil {
 		return err
 	}
@@ -209,10 +195,10 @@ func jobsRerun(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
-	if err := c.do(ctx, "POST", "/api/v1/jobs/"+url.PathEscape(pos[0])+"/rerun", nil, &job); err != nil {
+	if err := c.do(ctx, "POST", "/api/v1/jobs/"+url.PathEscape(jobID)+"/rerun", nil, &job); err != nil {
 		return reportError(stderr, "jobs rerun", err)
 	}
-	fmt.Fprintf(stdout, "rerun of %s: job %s (%s)\n", pos[0], job.ID, job.Status)
+	fmt.Fprintf(stdout, "rerun of %s: job %s (%s)\n", jobID, job.ID, job.Status)
 	return nil
 }
 
@@ -396,13 +382,8 @@ func headerLines(raw json.RawMessage) string {
 	if len(m) == 0 {
 		return ""
 	}
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var b strings.Builder
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		var list []string
 		if json.Unmarshal(m[k], &list) == nil {
 			for _, v := range list {

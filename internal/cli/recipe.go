@@ -51,11 +51,9 @@ func runRecipe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 // file twice (or a file from `recipe export`) updates instead of
 // duplicating the recipe.
 func recipeApply(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := newFlagSet("recipe apply")
-	var cf commonFlags
-	cf.register(fs, getenv)
-	file := fs.String("f", "", "recipe file, YAML or JSON (- reads stdin)")
-	pos, done, err := parseCommand(fs, recipeApplyUsage, args, stdout)
+	cmd := newAPICommand("recipe apply", recipeApplyUsage, getenv)
+	file := cmd.flags.String("f", "", "recipe file, YAML or JSON (- reads stdin)")
+	pos, done, err := cmd.parse(args, stdout)
 	if err != nil || done {
 		return err
 	}
@@ -83,7 +81,7 @@ func recipeApply(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return fmt.Errorf("%s: %w", displayName(*file), err)
 	}
 
-	c, err := cf.client()
+	c, err := cmd.client()
 	if err != nil {
 		return err
 	}
@@ -118,27 +116,22 @@ func recipeApply(ctx context.Context, args []string, stdout, stderr io.Writer, g
 // Write-only secrets come back from the server as "set" and are exported
 // as is, so the file never holds a secret.
 func recipeExport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := newFlagSet("recipe export")
-	var cf commonFlags
-	cf.register(fs, getenv)
-	format := fs.String("o", "yaml", "output format: yaml or json")
-	pos, done, err := parseCommand(fs, recipeExportUsage, args, stdout)
+	cmd := newAPICommand("recipe export", recipeExportUsage, getenv)
+	format := cmd.flags.String("o", "yaml", "output format: yaml or json")
+	recipeID, done, err := cmd.parseOne(args, stdout, "recipe ID")
 	if err != nil || done {
 		return err
-	}
-	if len(pos) != 1 {
-		return errUsage("recipe export: want exactly one recipe ID\nusage: %s", recipeExportUsage)
 	}
 	if *format != "yaml" && *format != "json" {
 		return errUsage("recipe export: -o must be yaml or json, not %q", *format)
 	}
-	c, err := cf.client()
+	c, err := cmd.client()
 	if err != nil {
 		return err
 	}
 
 	var raw json.RawMessage
-	if err := c.do(ctx, "GET", "/api/v1/recipes/"+url.PathEscape(pos[0]), nil, &raw); err != nil {
+	if err := c.do(ctx, "GET", "/api/v1/recipes/"+url.PathEscape(recipeID), nil, &raw); err != nil {
 		return reportError(stderr, "recipe export", err)
 	}
 	doc, err := parseObject(raw)

@@ -182,19 +182,3 @@ func TestNilBudgetLetsEverythingThrough(t *testing.T) {
 	}
 	release()
 }
-
-// wantOneProblem validates d and wants exactly one problem, at path and
-// mentioning want, or none when path is empty.
-func wantOneProblem(t *testing.T, d Document, path, want string) {
-	t.Helper()
-	ps := d.Validate()
-	if path == "" {
-		if len(ps) != 0 {
-			t.Fatalf("problems %v, want none", ps)
-		}
-		return
-	}
-	if len(ps) != 1 || ps[0].Path != path || !strings.Contains(ps[0].Message, want) {
-		t.Fatalf("problems %v, want one at %s mentioning %q", ps, path, want)
-	}
-}

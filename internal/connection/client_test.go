@@ -48,15 +48,7 @@ func TestHTTPClientKeepsGuard(t *testing.T) {
 func TestTLSSecretSplit(t *testing.T) {
 	t.Parallel()
 	d := Document{Name: "x", Type: TypeHTTP, Auth: Auth{Type: AuthNone}, TLS: &TLS{ClientCert: "CERT", ClientKey: "KEY-PEM"}}
-	pub, s := d.SplitSecrets()
-	if pub.TLS.ClientKey != SetMarker || s.ClientKey != "KEY-PEM" || d.TLS.ClientKey != "KEY-PEM" {
-		t.Errorf("split: public %q secret %q original %q", pub.TLS.ClientKey, s.ClientKey, d.TLS.ClientKey)
-	}
-	s2 := Secrets{ClientKey: SetMarker}
-	s2.KeepSecrets(s)
-	if s2.ClientKey != "KEY-PEM" {
-		t.Errorf("KeepSecrets: %q", s2.ClientKey)
-	}
+	wantWriteOnly(t, d, "KEY-PEM", func(d Document) string { return d.TLS.ClientKey }, func(s Secrets) string { return s.ClientKey })
 	if w := (&Document{TLS: &TLS{InsecureSkipVerify: true}}).Warnings(); len(w) != 1 {
 		t.Errorf("warnings %v", w)
 	}

@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 )
@@ -304,15 +303,4 @@ func markMap(m map[string]string) map[string]string {
 		out[k] = SetMarker
 	}
 	return out
-}
-
-// sortedKeys gives maps a stable order, so recorded requests read the same
-// from run to run.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

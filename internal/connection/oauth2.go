@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -260,7 +261,7 @@ func (l *Live) RememberTokens(tokens ...string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, t := range tokens {
-		if t == "" || containsString(m.values, t) {
+		if t == "" || slices.Contains(m.values, t) {
 			continue
 		}
 		m.values = append(m.values, t)
@@ -275,15 +276,6 @@ func (l *Live) oauth2SecretForms() []string {
 	l.memo.mu.Lock()
 	defer l.memo.mu.Unlock()
 	return append([]string{l.Secrets.ClientSecret}, l.memo.values...)
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // GrantKey names what an OAuth2 grant was given for: the provider, the

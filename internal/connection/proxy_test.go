@@ -54,15 +54,7 @@ func TestProxyValidationNeverEchoesCredentials(t *testing.T) {
 func TestProxySecretSplit(t *testing.T) {
 	t.Parallel()
 	d := Document{Name: "x", Type: TypeHTTP, Auth: Auth{Type: AuthNone}, Proxy: &Proxy{URL: "http://p:1", Username: "u", Password: "pw-secret"}}
-	pub, s := d.SplitSecrets()
-	if pub.Proxy.Password != SetMarker || s.ProxyPassword != "pw-secret" || d.Proxy.Password != "pw-secret" {
-		t.Errorf("split: public %q secret %q original %q", pub.Proxy.Password, s.ProxyPassword, d.Proxy.Password)
-	}
-	kept := Secrets{ProxyPassword: SetMarker}
-	kept.KeepSecrets(s)
-	if kept.ProxyPassword != "pw-secret" {
-		t.Errorf("KeepSecrets: %q", kept.ProxyPassword)
-	}
+	wantWriteOnly(t, d, "pw-secret", func(d Document) string { return d.Proxy.Password }, func(s Secrets) string { return s.ProxyPassword })
 }
 
 // The password is redacted in every form it may travel in, the proxy

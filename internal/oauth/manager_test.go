@@ -82,6 +82,18 @@ func (f *fixture) authorize(l *connection.Live) {
 	f.provider.Authorize(f.t, f.manager, l)
 }
 
+// firstToken authorizes l and returns the access token the code exchange
+// saved, failing the test when there is none.
+func (f *fixture) firstToken(l *connection.Live) string {
+	f.t.Helper()
+	f.authorize(l)
+	tok, err := f.manager.AccessToken(context.Background(), l, http.DefaultClient)
+	if err != nil || tok == "" {
+		f.t.Fatalf("access token after authorization: %q, %v", tok, err)
+	}
+	return tok
+}
+
 func cookieJar(name, value string) func(string) string {
 	return func(n string) string {
 		if n == name {
@@ -115,12 +127,8 @@ func TestAuthorizeURLKeepsItsParametersAndSetsEachOnce(t *testing.T) {
 func TestRefreshIsSingleFlightAndRotatesTheRefreshToken(t *testing.T) {
 	f := newFixture(t)
 	l := f.codeConnection("crm")
-	f.authorize(l)
+	first := f.firstToken(l)
 	ctx := context.Background()
-	first, err := f.manager.AccessToken(ctx, l, http.DefaultClient)
-	if err != nil || first == "" {
-		t.Fatalf("access token after authorization: %q, %v", first, err)
-	}
 	if again, _ := f.manager.AccessToken(ctx, l, http.DefaultClient); again != first || f.provider.RefreshGrants() != 0 {
 		t.Fatalf("a fresh token was not reused: %q then %q, %d refreshes", first, again, f.provider.RefreshGrants())
 	}
@@ -275,12 +283,8 @@ func TestNeverAuthorizedConnectionSaysSo(t *testing.T) {
 func TestRefreshIsSingleAcrossProcesses(t *testing.T) {
 	f := newFixture(t)
 	l := f.codeConnection("crm")
-	f.authorize(l)
+	first := f.firstToken(l)
 	ctx := context.Background()
-	first, err := f.manager.AccessToken(ctx, l, http.DefaultClient)
-	if err != nil {
-		t.Fatal(err)
-	}
 	other := &oauth.Manager{Store: f.store, Box: f.manager.Box, RedirectURL: redirectURL, Log: f.manager.Log, Now: f.manager.Now, Owner: "other-process"}
 	otherLive := connection.New(l.Doc, l.Secrets)
 	f.offset.Store(int64(time.Hour))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -73,11 +74,7 @@ func renderElement(buf *bytes.Buffer, name string, v any, depth int) error {
 
 // renderObject writes an element with attributes, text and children.
 func renderObject(buf *bytes.Buffer, name string, m map[string]any, depth int) error {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	buf.WriteString("<" + name)
 	for _, k := range keys {
 		attr, ok := strings.CutPrefix(k, "@")

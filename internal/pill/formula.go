@@ -123,7 +123,7 @@ func dateWithoutZones() func(args ...any) (any, error) {
 		}
 		for _, a := range args {
 			if _, ok := a.(string); !ok {
-				return nil, fmt.Errorf("date takes strings, not %s", kindOf(a))
+				return nil, fmt.Errorf("date takes strings, not %s", KindOf(a))
 			}
 		}
 		return date(args...)
@@ -133,7 +133,7 @@ func dateWithoutZones() func(args ...any) (any, error) {
 func boundedRepeat(args ...any) (any, error) {
 	s, ok := args[0].(string)
 	if !ok {
-		return nil, fmt.Errorf("repeat takes a string, not %s", kindOf(args[0]))
+		return nil, fmt.Errorf("repeat takes a string, not %s", KindOf(args[0]))
 	}
 	n, ok := wholeNumber(args[1])
 	if !ok || n < 0 {
@@ -164,7 +164,7 @@ func wholeNumber(v any) (int, bool) {
 func urlEncode(args ...any) (any, error) {
 	s, ok := args[0].(string)
 	if !ok {
-		return nil, fmt.Errorf("urlEncode takes a string, not %s", kindOf(args[0]))
+		return nil, fmt.Errorf("urlEncode takes a string, not %s", KindOf(args[0]))
 	}
 	return url.QueryEscape(s), nil
 }
@@ -172,7 +172,7 @@ func urlEncode(args ...any) (any, error) {
 func urlDecode(args ...any) (any, error) {
 	s, ok := args[0].(string)
 	if !ok {
-		return nil, fmt.Errorf("urlDecode takes a string, not %s", kindOf(args[0]))
+		return nil, fmt.Errorf("urlDecode takes a string, not %s", KindOf(args[0]))
 	}
 	return url.QueryUnescape(s)
 }

@@ -304,9 +304,9 @@ func (p *path) missing(pill string, i int, f failure, cur any) *MissingError {
 	case noIndex:
 		reason = fmt.Sprintf("%s has no index %d (it has %d items)", before, s.index, lengthOf(cur))
 	case notObject:
-		reason = fmt.Sprintf("%s is %s, not an object", before, kindOf(cur))
+		reason = fmt.Sprintf("%s is %s, not an object", before, KindOf(cur))
 	default:
-		reason = fmt.Sprintf("%s is %s, not a list", before, kindOf(cur))
+		reason = fmt.Sprintf("%s is %s, not a list", before, KindOf(cur))
 	}
 	return &MissingError{Pill: pill, Path: p.text[:s.end], Reason: reason}
 }
@@ -320,8 +320,10 @@ func lengthOf(v any) int {
 	return 0
 }
 
-// kindOf names the JSON kind of v for error messages.
-func kindOf(v any) string {
+// KindOf names the JSON kind of v ("a string", "an object", "null") for
+// error messages. It is exported so that other packages that walk the same
+// parsed trees (the poller's item and cursor paths) word their errors alike.
+func KindOf(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -64,12 +65,7 @@ func locate(b []byte) []Problem {
 // fresh target struct and reports the ones that fail.
 func fieldProblems(path string, fields map[string]json.RawMessage, target any) []Problem {
 	var ps []Problem
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
 		if err := json.Unmarshal(one, target); err != nil {
 			msg := describeJSONError(one, err)
@@ -105,7 +101,7 @@ func unknownFields(raw map[string]any) []Problem {
 		if !ok {
 			return
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if !known[k] {
 				ps = append(ps, Problem{Path: joinPath(path, k), Message: "unknown field"})
 			}

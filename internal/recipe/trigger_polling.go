@@ -1,8 +1,9 @@
 package recipe
 
 import (
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,10 +93,10 @@ func (d *Document) validatePolling(add func(string, string, ...any), connectionE
 		validatePagination(add, p)
 	}
 	d.checkPollTemplate(add, "trigger.url", t.URL)
-	for _, k := range sortedNames(t.Query) {
+	for _, k := range slices.Sorted(maps.Keys(t.Query)) {
 		d.checkPollTemplate(add, "trigger.query."+k, t.Query[k])
 	}
-	for _, k := range sortedNames(t.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(t.Headers)) {
 		d.checkPollTemplate(add, "trigger.headers."+k, t.Headers[k])
 	}
 	// Where the records are in the example is checked by the poll package
@@ -152,13 +153,4 @@ func (d *Document) checkPollTemplate(add func(string, string, ...any), path, src
 			add(path, "%s: a poll request can use only {{cursor}} (there is no trigger output or step before the poll)", r.Text)
 		}
 	}
-}
-
-func sortedNames(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,9 +3,10 @@ package recipe
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,10 +216,10 @@ type templateField struct{ path, src string }
 // templateFields lists the text fields of a step that may hold pills.
 func (s *Step) templateFields() []templateField {
 	fs := []templateField{{"url", s.URL}}
-	for _, k := range sortedStringKeys(s.Query) {
+	for _, k := range slices.Sorted(maps.Keys(s.Query)) {
 		fs = append(fs, templateField{"query." + k, s.Query[k]})
 	}
-	for _, k := range sortedStringKeys(s.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(s.Headers)) {
 		fs = append(fs, templateField{"headers." + k, s.Headers[k]})
 	}
 	return fs
@@ -295,22 +296,4 @@ func (d *Document) stepIndex(id string) int {
 		}
 	}
 	return -1
-}
-
-func sortedStringKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

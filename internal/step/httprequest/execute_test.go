@@ -487,8 +487,8 @@ func TestDoRenderErrorsSendNothing(t *testing.T) {
 	}
 }
 
-// statusServer answers with a status and headers. It stands in for
-// httpbin's /status/{code}, which cannot set Retry-After.
+// statusServer answers with a status, headers and a body. It stands in for
+// httpbin's /status/{code}, which can set neither Retry-After nor a body.
 func statusServer(t *testing.T, code int, header map[string]string, body string) *httptest.Server {
 	t.Helper()
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -768,7 +768,7 @@ func TestDoResponseBodies(t *testing.T) {
 			},
 		},
 		{
-			name: "xml parsed", url: xmlServer(t, `<?xml version="1.0" encoding="UTF-8"?><project id="10010"><key>EX</key></project>`).URL, responseType: "xml",
+			name: "xml parsed", url: statusServer(t, 200, map[string]string{"Content-Type": "application/xml"}, `<?xml version="1.0" encoding="UTF-8"?><project id="10010"><key>EX</key></project>`).URL, responseType: "xml",
 			check: func(t *testing.T, body any) {
 				if got := at(t, body, "project", "key"); got != "EX" {
 					t.Errorf("project.key = %v", got)
@@ -814,16 +814,6 @@ func TestDoResponseBodies(t *testing.T) {
 			tt.check(t, o.Output.Body)
 		})
 	}
-}
-
-func xmlServer(t *testing.T, doc string) *httptest.Server {
-	t.Helper()
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/xml")
-		fmt.Fprint(w, doc)
-	}))
-	t.Cleanup(s.Close)
-	return s
 }
 
 // httpbin's /xml, like many servers, declares encoding="us-ascii". ASCII

@@ -7,8 +7,9 @@ package httprequest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,11 +82,7 @@ func Compile(s recipe.Step) (*Request, error) {
 }
 
 func compileFields(what string, m map[string]string) ([]field, error) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	out := make([]field, 0, len(keys))
 	for _, k := range keys {
 		t, err := pill.Compile(m[k])

@@ -37,11 +37,7 @@ func BenchmarkEnqueueParallel(b *testing.B) {
 func BenchmarkCompletePoll(b *testing.B) {
 	ctx := context.Background()
 	s := openStore(b, b.TempDir())
-	now := time.Now()
-	if err := s.CreateRecipe(ctx, store.Recipe{ID: "r1", Name: "r1", TriggerType: "polling", State: "started",
-		Doc: []byte(`{}`), CreatedAt: now, UpdatedAt: now}); err != nil {
-		b.Fatal(err)
-	}
+	startedRecipe(b, s, "r1")
 	due := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
 	b.ResetTimer()

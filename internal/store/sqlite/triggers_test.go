@@ -11,7 +11,8 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-func startedRecipe(t *testing.T, s store.Store, id string) {
+// startedRecipe stores a started polling recipe, the owner a trigger row needs.
+func startedRecipe(t testing.TB, s store.Store, id string) {
 	t.Helper()
 	now := time.Now()
 	err := s.CreateRecipe(context.Background(), store.Recipe{ID: id, Name: id, TriggerType: "polling", State: "started",

@@ -1,8 +1,6 @@
 package poll
 
 import (
-	"encoding/json"
-	"fmt"
 	"math/big"
 	"regexp"
 	"strings"
@@ -85,17 +83,10 @@ func parseNumber(s string) *big.Float {
 // cursorText turns a record's cursor value into the text a cursor is kept
 // as: strings as they are, numbers as written. Absent and null are "".
 func cursorText(v any) (string, error) {
-	switch c := v.(type) {
-	case nil:
+	if v == nil {
 		return "", nil
-	case string:
-		return c, nil
-	case json.Number:
-		return c.String(), nil
-	case float64, int, int64:
-		return fmt.Sprint(c), nil
 	}
-	return "", fmt.Errorf("is %s, not a string or number", kindOf(v))
+	return scalarText(v)
 }
 
 // newCursor is the largest of the old cursor and the records' cursors: a

@@ -9,18 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mccutchen/go-httpbin/v2/httpbin"
-
 	"github.com/patchbay/patchbay/internal/recipe"
 )
-
-// bin is go-httpbin in process: the real server behind the failure cases.
-func bin(t *testing.T) *httptest.Server {
-	t.Helper()
-	s := httptest.NewServer(httpbin.New())
-	t.Cleanup(s.Close)
-	return s
-}
 
 func TestFailuresCarryStageAndExchange(t *testing.T) {
 	t.Parallel()
@@ -33,6 +23,9 @@ func TestFailuresCarryStageAndExchange(t *testing.T) {
 	})
 	badID := newJSONServer(t, func() any {
 		return map[string]any{"data": []any{map[string]any{"id": map[string]any{"x": 1}}}}
+	})
+	emptyID := newJSONServer(t, func() any {
+		return map[string]any{"data": []any{map[string]any{"id": ""}}}
 	})
 	badCursor := newJSONServer(t, func() any {
 		return map[string]any{"data": []any{map[string]any{"id": 1, "at": []any{1}}}}
@@ -63,6 +56,8 @@ func TestFailuresCarryStageAndExchange(t *testing.T) {
 			StageID, 200, `record body.data[1] has no id at trigger.id_path "id": body.data[1] has no field "id"`, false},
 		{"id not a string or number", recipe.Trigger{URL: badID.URL, ItemsPath: "data", IDPath: "id"},
 			StageID, 200, `record body.data[0] has no usable id at trigger.id_path "id": the id is an object, not a string or number`, false},
+		{"empty id", recipe.Trigger{URL: emptyID.URL, ItemsPath: "data", IDPath: "id"},
+			StageID, 200, `record body.data[0] has no usable id at trigger.id_path "id": the id is an empty string`, false},
 		{"cursor not a string or number", recipe.Trigger{URL: badCursor.URL, ItemsPath: "data", IDPath: "id", CursorPath: "at"},
 			StageCursor, 200, `record body.data[0]: the cursor at trigger.cursor_path "at" is a list`, false},
 		{"request cannot be built", recipe.Trigger{URL: b.URL + "/get?x={{cursor.field}}", ItemsPath: "data", IDPath: "id"},

@@ -1,10 +1,11 @@
 package poll
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/patchbay/patchbay/internal/pill"
 )
 
 // fieldPath is a dot path into a parsed body or record, such as
@@ -12,6 +13,11 @@ import (
 // Keys are split at dots, so a key holding a dot cannot be named; XML's
 // "@attr" and "#text" keys can. A list is indexed as "links[0]" or
 // "links.0". The empty path names the value itself.
+//
+// It is not the pill package's path: a pill starts at a root (trigger,
+// steps.<id>, cursor) and writes a key that is not an identifier as
+// ["@attr"], while a trigger field is relative to the response or record and
+// takes such keys, and "items.0", bare. Lookup errors share pill.KindOf.
 type fieldPath struct {
 	text string
 	segs []pathSegment
@@ -80,7 +86,7 @@ func (p fieldPath) lookup(v any, rootName string) (any, *lookupError) {
 		if s.index < 0 {
 			m, ok := cur.(map[string]any)
 			if !ok {
-				return nil, &lookupError{at, fmt.Sprintf("%s is %s, not an object", at, kindOf(cur))}
+				return nil, &lookupError{at, fmt.Sprintf("%s is %s, not an object", at, pill.KindOf(cur))}
 			}
 			next, ok := m[s.key]
 			if !ok {
@@ -92,7 +98,7 @@ func (p fieldPath) lookup(v any, rootName string) (any, *lookupError) {
 		}
 		l, ok := cur.([]any)
 		if !ok {
-			return nil, &lookupError{at, fmt.Sprintf("%s is %s, not a list", at, kindOf(cur))}
+			return nil, &lookupError{at, fmt.Sprintf("%s is %s, not a list", at, pill.KindOf(cur))}
 		}
 		if s.index >= len(l) {
 			return nil, &lookupError{at, fmt.Sprintf("%s has no index %d (it has %d items)", at, s.index, len(l))}
@@ -108,23 +114,4 @@ func joinKey(at, key string) string {
 		return key
 	}
 	return at + "." + key
-}
-
-// kindOf names the JSON kind of a parsed value for messages.
-func kindOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case json.Number, float64, int, int64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "a list"
-	}
-	return fmt.Sprintf("a %T", v)
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mccutchen/go-httpbin/v2/httpbin"
+
 	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
@@ -19,6 +21,15 @@ import (
 // in the httprequest tests).
 func executor() *httprequest.Executor {
 	return &httprequest.Executor{Client: httpx.NewClient(httpx.ClientOptions{AllowPrivateNetworks: true})}
+}
+
+// bin is go-httpbin in process: a real server for the cases that need
+// status codes, delays or odd bodies rather than a list.
+func bin(t *testing.T) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(httpbin.New())
+	t.Cleanup(s.Close)
+	return s
 }
 
 func mustCompile(t *testing.T, tr recipe.Trigger) *Poller {

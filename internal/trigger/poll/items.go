@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/patchbay/patchbay/internal/payload"
+	"github.com/patchbay/patchbay/internal/pill"
 )
 
 // bodyName is what messages call the parsed response body.
@@ -36,7 +37,7 @@ func itemsAt(body any, path fieldPath, responseType string) ([]any, error) {
 			return []any{}, nil
 		}
 	}
-	return nil, fmt.Errorf("%s: %s is %s, not a list", describeItemsPath(path), itemsLocation(path), kindOf(v))
+	return nil, fmt.Errorf("%s: %s is %s, not a list", describeItemsPath(path), itemsLocation(path), pill.KindOf(v))
 }
 
 // xmlHasNone reports whether path fails only at its last key, under an

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/patchbay/patchbay/internal/pill"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 )
@@ -81,7 +82,7 @@ func (pg *pager) next(o httprequest.Outcome, page int, items []any, fresh int) (
 		}
 		s, ok := v.(string)
 		if !ok {
-			return nil, 0, pageError(StagePagination, page, o, "trigger.pagination.next_path %q is %s, not a URL", pg.spec.NextPath, kindOf(v))
+			return nil, 0, pageError(StagePagination, page, o, "trigger.pagination.next_path %q is %s, not a URL", pg.spec.NextPath, pill.KindOf(v))
 		}
 		return pg.followURL(o, page, current, s)
 	case PageLinkHeader:

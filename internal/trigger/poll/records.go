@@ -2,8 +2,10 @@ package poll
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
+	"github.com/patchbay/patchbay/internal/pill"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 )
 
@@ -38,16 +40,22 @@ func (p *Poller) pageRecords(items []any, page int, o httprequest.Outcome) ([]Re
 
 // idText is an id as text: a non-empty string, or a number as written.
 func idText(v any) (string, error) {
-	switch id := v.(type) {
-	case string:
-		if id == "" {
-			return "", fmt.Errorf("is an empty string")
-		}
-		return id, nil
-	case json.Number:
-		return id.String(), nil
-	case float64, int, int64:
-		return fmt.Sprint(id), nil
+	if v == "" {
+		return "", errors.New("is an empty string")
 	}
-	return "", fmt.Errorf("is %s, not a string or number", kindOf(v))
+	return scalarText(v)
+}
+
+// scalarText is a string as it is or a number as written: the forms an id
+// or a cursor value may take.
+func scalarText(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case json.Number:
+		return x.String(), nil
+	case float64, int, int64:
+		return fmt.Sprint(x), nil
+	}
+	return "", fmt.Errorf("is %s, not a string or number", pill.KindOf(v))
 }

@@ -58,10 +58,10 @@ func (v *validator) request(t recipe.Trigger) {
 	} else {
 		v.template("trigger.url", t.URL)
 	}
-	for _, k := range sortedKeys(t.Query) {
+	for _, k := range slices.Sorted(maps.Keys(t.Query)) {
 		v.template("trigger.query."+k, t.Query[k])
 	}
-	for _, k := range sortedKeys(t.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(t.Headers)) {
 		v.template("trigger.headers."+k, t.Headers[k])
 	}
 	if t.ResponseType != payload.JSON && t.ResponseType != payload.XML {
@@ -226,8 +226,4 @@ func (v *validator) example(t recipe.Trigger) {
 	if _, lerr := id.lookup(record, "record"); lerr != nil {
 		v.add("trigger.id_path", "the example's first record has no id here: %v", lerr)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	return slices.Sorted(maps.Keys(m))
 }

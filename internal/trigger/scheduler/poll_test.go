@@ -37,6 +37,15 @@ func pagedList(t *testing.T, total, pageSize int) (srv *httptest.Server, setTota
 	}
 }
 
+// pagedTrigger polls pagedList hourly from page 1, two pages a poll at most,
+// so that a list of more than 2*pageSize records takes several polls.
+func pagedTrigger(srv *httptest.Server, since string, pageSize int) recipe.Trigger {
+	one := 1
+	return recipe.Trigger{Type: recipe.TriggerPolling, URL: srv.URL + "/items", Interval: recipe.Duration(time.Hour),
+		ItemsPath: "items", IDPath: "id", Since: since,
+		Pagination: &recipe.Pagination{Type: "page", Param: "page", Start: &one, PageSize: pageSize, MaxPages: 2}}
+}
+
 // A list longer than max_pages allows is read over several polls, each
 // going on from where the last stopped, at once rather than an interval
 // later: no record is left unread.
@@ -45,10 +54,7 @@ func TestPollResumesPastMaxPages(t *testing.T) {
 	srv, _ := pagedList(t, total, pageSize)
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	r := newRig(t, start)
-	one := 1
-	r.addRecipe("paged", recipe.Trigger{Type: recipe.TriggerPolling, URL: srv.URL + "/items", Interval: recipe.Duration(time.Hour),
-		ItemsPath: "items", IDPath: "id", Since: "all",
-		Pagination: &recipe.Pagination{Type: "page", Param: "page", Start: &one, PageSize: pageSize, MaxPages: 2}})
+	r.addRecipe("paged", pagedTrigger(srv, "all", pageSize))
 	polls := 0
 	for ; polls < 10 && len(r.payloads("paged")) < total; polls++ {
 		if polls > 0 {
@@ -87,10 +93,7 @@ func TestSinceNowSpansAFirstReadOverSeveralPolls(t *testing.T) {
 	srv, setTotal := pagedList(t, 23, pageSize)
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	r := newRig(t, start)
-	one := 1
-	r.addRecipe("since-now", recipe.Trigger{Type: recipe.TriggerPolling, URL: srv.URL + "/items", Interval: recipe.Duration(time.Hour),
-		ItemsPath: "items", IDPath: "id", Since: "now",
-		Pagination: &recipe.Pagination{Type: "page", Param: "page", Start: &one, PageSize: pageSize, MaxPages: 2}})
+	r.addRecipe("since-now", pagedTrigger(srv, "now", pageSize))
 	readAll := func() {
 		for i := 0; i < 3; i++ { // 5 pages, 2 per poll
 			if n := r.runDue(); n != 1 {

@@ -3,7 +3,6 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -73,23 +72,45 @@ func newRigIn(t *testing.T, dir string, start time.Time, owner string) *rig {
 		sched: &scheduler.Scheduler{Store: s, Catalog: cat, Executor: exec, Owner: owner, Now: c.Now}}
 }
 
-// addRecipe stores a started recipe with the given trigger and one step
-// (never run here: these tests count jobs, not their runs) and arms it.
-func (r *rig) addRecipe(id string, trig recipe.Trigger) store.Recipe {
+// recipeDoc is a valid recipe document with the given trigger and one step
+// (never run here: these tests count jobs, not their runs).
+func (r *rig) recipeDoc(name string, trig recipe.Trigger) []byte {
 	r.t.Helper()
-	doc := recipe.Document{Name: id, Trigger: trig, Steps: []recipe.Step{{ID: "noop", Method: "GET", URL: "http://127.0.0.1:9/"}}}
+	doc := recipe.Document{Name: name, Trigger: trig, Steps: []recipe.Step{{ID: "noop", Method: "GET", URL: "http://127.0.0.1:9/"}}}
 	doc.Normalize()
 	if ps := doc.Validate(nil); len(ps) > 0 {
-		r.t.Fatalf("recipe %s does not validate: %v", id, ps)
+		r.t.Fatalf("recipe %s does not validate: %v", name, ps)
 	}
 	b, _ := json.Marshal(doc)
-	sr := store.Recipe{ID: id, Name: id, TriggerType: trig.Type, State: recipe.StateStarted, Doc: b,
+	return b
+}
+
+// addRecipe stores a started recipe with the given trigger and arms it.
+func (r *rig) addRecipe(id string, trig recipe.Trigger) store.Recipe {
+	r.t.Helper()
+	sr := store.Recipe{ID: id, Name: id, TriggerType: trig.Type, State: recipe.StateStarted, Doc: r.recipeDoc(id, trig),
 		CreatedAt: r.clock.Now(), UpdatedAt: r.clock.Now()}
 	if err := r.store.CreateRecipe(context.Background(), sr); err != nil {
 		r.t.Fatal(err)
 	}
 	r.cat.Invalidate()
 	if err := r.sched.Arm(context.Background(), sr); err != nil {
+		r.t.Fatal(err)
+	}
+	return sr
+}
+
+// editTrigger saves sr with a new trigger, as the API's PUT does, and
+// replans it.
+func (r *rig) editTrigger(sr store.Recipe, trig recipe.Trigger) store.Recipe {
+	r.t.Helper()
+	sr.Doc = r.recipeDoc(sr.Name, trig)
+	sr.TriggerType = trig.Type
+	if err := r.store.UpdateRecipe(context.Background(), sr); err != nil {
+		r.t.Fatal(err)
+	}
+	r.cat.Invalidate()
+	if err := r.sched.Replan(context.Background(), sr); err != nil {
 		r.t.Fatal(err)
 	}
 	return sr
@@ -127,5 +148,3 @@ func (r *rig) payloads(recipeID string) []map[string]any {
 	}
 	return out
 }
-
-var _ = http.MethodGet

@@ -2,7 +2,6 @@ package scheduler_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -166,17 +165,7 @@ func TestScheduleEditReplans(t *testing.T) {
 	sr := r.addRecipe("edited", recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(time.Hour)})
 	r.runDue() // 00:00, the start event
 	r.clock.Add(5 * time.Minute)
-	doc := recipe.Document{Name: "edited", Trigger: recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(10 * time.Second)},
-		Steps: []recipe.Step{{ID: "noop", Method: "GET", URL: "http://127.0.0.1:9/"}}}
-	doc.Normalize()
-	sr.Doc, _ = json.Marshal(doc)
-	if err := r.store.UpdateRecipe(context.Background(), sr); err != nil {
-		t.Fatal(err)
-	}
-	r.cat.Invalidate()
-	if err := r.sched.Replan(context.Background(), sr); err != nil {
-		t.Fatal(err)
-	}
+	r.editTrigger(sr, recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(10 * time.Second)})
 	if n := r.runDue(); n != 0 {
 		t.Fatalf("the edit itself fired %d events", n)
 	}
@@ -218,18 +207,7 @@ func TestEditToAnotherTriggerDisarms(t *testing.T) {
 	r := newRig(t, start)
 	sr := r.addRecipe("was-scheduled", recipe.Trigger{Type: recipe.TriggerSchedule, Every: recipe.Duration(time.Minute)})
 	r.runDue()
-	doc := recipe.Document{Name: "was-scheduled", Trigger: recipe.Trigger{Type: recipe.TriggerManual},
-		Steps: []recipe.Step{{ID: "noop", Method: "GET", URL: "http://127.0.0.1:9/"}}}
-	doc.Normalize()
-	sr.Doc, _ = json.Marshal(doc)
-	sr.TriggerType = recipe.TriggerManual
-	if err := r.store.UpdateRecipe(context.Background(), sr); err != nil {
-		t.Fatal(err)
-	}
-	r.cat.Invalidate()
-	if err := r.sched.Replan(context.Background(), sr); err != nil {
-		t.Fatal(err)
-	}
+	sr = r.editTrigger(sr, recipe.Trigger{Type: recipe.TriggerManual})
 	if _, err := r.store.TriggerState(context.Background(), sr.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("trigger row after the edit: %v, want none", err)
 	}
