@@ -23,6 +23,7 @@ import (
 	"github.com/patchbay/patchbay/internal/secret"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/workspace"
 )
 
 // maxDocumentBytes bounds a recipe or connection document.
@@ -39,8 +40,8 @@ type API struct {
 	BaseURL   string
 	Log       *slog.Logger
 	Now       func() time.Time
-	// Triggers arms polling and schedule recipes when they start.
-	Triggers Triggers
+	// Writes is the one path of every recipe and connection write.
+	Writes *workspace.Service
 	// OAuth runs OAuth2 authorizations and reports their state (oauth.go).
 	OAuth *oauth.Manager
 
@@ -123,11 +124,28 @@ func (a *API) checkToken(r *http.Request) error {
 	return nil
 }
 
-// mapStoreError turns the store's sentinels into client errors.
+// mapStoreError turns the store's and the workspace service's errors into
+// client errors.
 func mapStoreError(err error) error {
+	var invalidDoc *workspace.Invalid
+	var taken *workspace.TakenError
+	var inUse *workspace.InUseError
 	switch {
+	case errors.As(err, &invalidDoc):
+		return invalid(invalidDoc.Code, invalidDoc.Problems)
+	case errors.As(err, &taken):
+		code := "event_taken"
+		if taken.Kind == workspace.ErrNameTaken {
+			code = "name_taken"
+		}
+		return &httpx.Error{Status: 409, Code: code, Message: taken.Error()}
+	case errors.As(err, &inUse):
+		return &httpx.Error{Status: 409, Code: "connection_in_use", Message: inUse.Error()}
 	case errors.Is(err, store.ErrNotFound):
 		return httpx.NotFound("not found")
+	case errors.Is(err, store.ErrStale):
+		return &httpx.Error{Status: 412, Code: "stale_version",
+			Message: "If-Match: the document changed since that version was read; read it again (its ETag) and apply your change to it"}
 	case errors.Is(err, store.ErrConflict):
 		return &httpx.Error{Status: 409, Code: "conflict", Message: err.Error()}
 	}

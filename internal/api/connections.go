@@ -5,11 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sort"
-	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/connection"
@@ -47,33 +43,7 @@ func (a *API) parseConnection(r *http.Request) (connection.Document, error) {
 		return connection.Document{}, err
 	}
 	var d connection.Document
-	if err := decodeStrict(b, &d); err != nil {
-		return d, err
-	}
-	d.Normalize()
-	if ps := d.Validate(); len(ps) > 0 {
-		details := make([]httpx.Detail, len(ps))
-		for i, p := range ps {
-			details[i] = httpx.Detail{Path: p.Path, Message: p.Message}
-		}
-		return d, httpx.Unprocessable("invalid_connection", ps[0].Error(), details)
-	}
-	return d, nil
-}
-
-func (a *API) storedConnection(id string, d connection.Document, s connection.Secrets) (store.Connection, error) {
-	public, _ := d.SplitSecrets()
-	public.ID = ""
-	b, err := json.Marshal(public)
-	if err != nil {
-		return store.Connection{}, err
-	}
-	sealed, err := catalog.SealJSON(a.Box, s)
-	if err != nil {
-		return store.Connection{}, err
-	}
-	now := a.now()
-	return store.Connection{ID: id, Name: d.Name, Doc: b, Secrets: sealed, CreatedAt: now, UpdatedAt: now}, nil
+	return d, decodeStrict(b, &d)
 }
 
 func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
@@ -81,21 +51,15 @@ func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, secrets := d.SplitSecrets()
-	sc, err := a.storedConnection(uuid.Must(uuid.NewV7()).String(), d, secrets)
+	sc, err := a.Writes.CreateConnection(background(r), d)
 	if err != nil {
 		return err
 	}
-	if err := a.Store.CreateConnection(background(r), sc); err != nil {
-		return nameConflict(err, d.Name)
-	}
-	a.Catalog.Invalidate()
 	return a.respondSavedConnection(w, r, sc.ID, http.StatusCreated)
 }
 
 func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	old, err := a.Store.Connection(r.Context(), id)
+	ifVersion, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
@@ -103,44 +67,19 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	live, err := catalog.OpenConnection(a.Box, old)
+	sc, err := a.Writes.UpdateConnection(background(r), r.PathValue("id"), d, ifVersion)
 	if err != nil {
 		return err
 	}
-	_, secrets := d.SplitSecrets()
-	secrets.KeepSecrets(live.Secrets)
-	sc, err := a.storedConnection(old.ID, d, secrets)
-	if err != nil {
-		return err
-	}
-	sc.CreatedAt = old.CreatedAt
-	if err := a.Store.UpdateConnection(background(r), sc); err != nil {
-		return nameConflict(err, d.Name)
-	}
-	if live.Doc.GrantKey() != d.GrantKey() {
-		// Tokens granted to another client or by another provider are
-		// not this connection's: it is not connected until authorized
-		// again (client credentials fetch a new token on first use).
-		if err := a.Store.DeleteOAuthToken(background(r), old.ID); err != nil {
-			return err
-		}
-	}
-	a.Catalog.Invalidate()
-	return a.respondSavedConnection(w, r, old.ID, http.StatusOK)
-}
-
-func nameConflict(err error, name string) error {
-	if he, ok := mapStoreError(err).(*httpx.Error); ok && he.Status == 409 {
-		return &httpx.Error{Status: 409, Code: "name_taken", Message: "name: a connection named " + name + " already exists"}
-	}
-	return err
+	return a.respondSavedConnection(w, r, sc.ID, http.StatusOK)
 }
 
 func (a *API) respondConnection(w http.ResponseWriter, r *http.Request, id string, status int) error {
-	_, v, err := a.storedView(r, id)
+	sc, v, err := a.storedView(r, id)
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(sc.Version))
 	httpx.JSON(w, status, v)
 	return nil
 }
@@ -180,6 +119,7 @@ func (a *API) respondSavedConnection(w http.ResponseWriter, r *http.Request, id 
 		}
 		v.TestResult = &res
 	}
+	w.Header().Set("ETag", etag(sc.Version))
 	httpx.JSON(w, status, v)
 	return nil
 }
@@ -209,47 +149,15 @@ func (a *API) listConnections(w http.ResponseWriter, r *http.Request) error {
 
 // deleteConnection refuses while recipes use the connection, naming them.
 func (a *API) deleteConnection(w http.ResponseWriter, r *http.Request) error {
-	sc, err := a.Store.Connection(r.Context(), r.PathValue("id"))
+	ifVersion, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
-	users, err := a.recipesUsing(r, sc)
-	if err != nil {
+	if err := a.Writes.DeleteConnection(background(r), r.PathValue("id"), ifVersion); err != nil {
 		return err
 	}
-	if len(users) > 0 {
-		return &httpx.Error{Status: 409, Code: "connection_in_use",
-			Message: "connection " + sc.Name + " is used by recipes: " + strings.Join(users, ", ")}
-	}
-	if err := a.Store.DeleteConnection(background(r), sc.ID); err != nil {
-		return err
-	}
-	a.Catalog.Invalidate()
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func (a *API) recipesUsing(r *http.Request, sc store.Connection) ([]string, error) {
-	rs, err := a.Store.Recipes(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, sr := range rs {
-		var doc recipe.Document
-		if err := json.Unmarshal(sr.Doc, &doc); err != nil {
-			continue
-		}
-		uses := doc.Trigger.Connection != "" && (doc.Trigger.Connection == sc.ID || doc.Trigger.Connection == sc.Name)
-		for _, s := range doc.Steps {
-			uses = uses || s.Connection == sc.ID || s.Connection == sc.Name
-		}
-		if uses {
-			names = append(names, doc.Name)
-		}
-	}
-	sort.Strings(names)
-	return names, nil
 }
 
 // testResult is the answer of a connection test.

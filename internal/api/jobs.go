@@ -119,7 +119,6 @@ func (a *API) testRecipe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.Catalog.Invalidate() // the worker must see this version of the recipe
 	ids, err := a.Store.Enqueue(background(r), queue.NewJob{RecipeID: id, Payload: out})
 	if err != nil {
 		return err

@@ -14,14 +14,6 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// Triggers is the scheduler (package scheduler): woken when a recipe
-// started (the store armed its trigger), and told to plan a started
-// recipe's trigger again when it is edited.
-type Triggers interface {
-	Wake()
-	Replan(ctx context.Context, r store.Recipe) error
-}
-
 // triggerHealth is the recipe view's account of a polling or schedule
 // trigger: when it runs next, how its last run went (for a poll: what it
 // found, or the failing request and response), the cursor and how many

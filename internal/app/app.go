@@ -32,6 +32,7 @@ import (
 	"github.com/patchbay/patchbay/internal/trigger/scheduler"
 	"github.com/patchbay/patchbay/internal/trigger/webhook"
 	"github.com/patchbay/patchbay/internal/web"
+	"github.com/patchbay/patchbay/internal/workspace"
 )
 
 // App is a running patchbay server.
@@ -105,7 +106,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, store: s, box: box, workspace: ws, metrics: metrics.New(), served: make(chan error, 1)}
-	a.catalog = catalog.New(s, box, time.Second)
+	a.catalog = catalog.New(s, box, catalog.Options{Log: log})
+	if err := a.catalog.Load(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("load recipes and connections: %w", err)
+	}
 	exec := &httprequest.Executor{Client: httpx.NewClient(httpx.ClientOptions{AllowPrivateNetworks: cfg.AllowPrivateNetworks})}
 	// Steps through OAuth2 connections get their tokens from the executor.
 	a.oauth = &oauth.Manager{Store: s, Box: box, Log: log, RedirectURL: cfg.BaseURL + "/oauth/callback", Metrics: a.metrics}
@@ -129,11 +134,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 
 func (a *App) routes(exec *httprequest.Executor) http.Handler {
 	mux := http.NewServeMux()
-	wh := &webhook.Handler{Local: a.runner, Catalog: a.catalog, Store: a.store, WebhookToken: a.workspace.WebhookToken,
+	writes := &workspace.Service{Store: a.store, Catalog: a.catalog, Box: a.box, Triggers: a.scheduler}
+	wh := &webhook.Handler{Local: a.runner, Catalog: a.catalog, Store: a.store, Captures: writes, WebhookToken: a.workspace.WebhookToken,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, Metrics: a.metrics, Log: a.log}
 	mux.Handle("/webhooks/rest/{token}/{event}", wh)
 	(&api.API{Store: a.store, Catalog: a.catalog, Runner: a.runner, Executor: exec, Box: a.box,
-		Workspace: a.workspace, BaseURL: a.cfg.BaseURL, Log: a.log, Triggers: a.scheduler, OAuth: a.oauth}).Routes(mux)
+		Workspace: a.workspace, BaseURL: a.cfg.BaseURL, Log: a.log, Writes: writes, OAuth: a.oauth}).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -164,6 +170,7 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	a.listener = ln
+	a.catalog.Start(context.WithoutCancel(ctx))
 	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopScheduler, a.schedulerDone = cancel, make(chan struct{})
 	go func() {
@@ -200,6 +207,7 @@ func (a *App) Stop(ctx context.Context) error {
 			a.stopScheduler()
 			<-a.schedulerDone
 			a.runner.Stop()
+			a.catalog.Stop()
 		}
 		if err := a.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))

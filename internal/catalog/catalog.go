@@ -1,16 +1,31 @@
-// Package catalog is the compiled, cached view of recipes and connections
+// Package catalog is the compiled, in-memory view of recipes and connections
 // that webhook intake and workers read on every request: documents decoded,
 // secrets opened and templates compiled once per version, not per event.
+//
+// Its promises:
+//   - A write made through this process is in the catalog before the call
+//     that made it returns (the workspace service puts it there after the
+//     store committed it), so every later request of this process sees it.
+//   - A write made by another process sharing the database is seen within
+//     one refresh interval (a second by default) plus the time one refresh
+//     takes: the refresher reads one change counter, and only when it moved
+//     the (id, version) lists, and fetches only what changed.
+//   - A change to one recipe or connection compiles that one only; a
+//     version already compiled is never compiled again.
+//   - Nothing a refresh read before a local write can undo that write: an
+//     entry is replaced only by a newer version, and a local delete leaves
+//     a tombstone until a refresh that began after it has run.
+//
+// Compiling happens outside the lock that readers take, so intake never
+// waits for a compile.
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/connection"
@@ -19,6 +34,14 @@ import (
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
 )
+
+// DefaultRefreshEvery is how often a catalog looks for writes made by
+// other processes.
+const DefaultRefreshEvery = time.Second
+
+// bulkFetch is how many changed rows a refresh fetches one by one; more
+// than that and it reads the whole table once.
+const bulkFetch = 64
 
 // Recipe is a stored recipe ready to run.
 type Recipe struct {
@@ -32,225 +55,514 @@ type Recipe struct {
 	// Datatree is built once per compiled version; jobs compare their
 	// real trigger and step outputs with it (recipe.NewFields).
 	Datatree recipe.Datatree
+
+	gen uint64 // the catalog's write generation when this entry was put
 }
 
-type snapshot struct {
-	at          time.Time
-	byID        map[string]*Recipe
-	byEvent     map[string]*Recipe
-	connections map[string]*connection.Live // by id and by name
-	// stored is each connection as read, by id: a Live (and the HTTP client
-	// built for its TLS options) is kept across reloads until it changes.
-	stored map[string]store.Connection
+type connEntry struct {
+	live    *connection.Live
+	name    string
+	version int64
+	gen     uint64
 }
 
-// Catalog caches a snapshot of every recipe and connection. Writes made
-// through this process call Invalidate; writes by other processes are seen
-// within TTL.
+// Catalog holds every recipe and connection compiled. The zero value is not
+// usable; call New, then Load before serving.
 type Catalog struct {
 	store store.Store
 	box   *secret.Box
-	ttl   time.Duration
-	now   func() time.Time
+	log   *slog.Logger
+	every time.Duration
 
-	snap   atomic.Pointer[snapshot]
-	prev   atomic.Pointer[snapshot] // the last snapshot loaded; Invalidate keeps it for reuse
-	mu     sync.Mutex               // one reload at a time
-	failed atomic.Pointer[error]
+	mu         sync.RWMutex
+	recipes    map[string]*Recipe
+	byEvent    map[string]*Recipe
+	conns      map[string]*connEntry // by id
+	connByName map[string]*connEntry
+	// tombstones are ids deleted by this process, with the generation of
+	// the delete: a refresh that listed the row before the delete must
+	// not bring it back.
+	tombstones map[string]uint64
+	// failed remembers versions that did not compile (stored by an older
+	// binary, say) so that they are not compiled again on every lookup.
+	failed map[string]int64
+	gen    uint64 // counts puts and removes
+
+	refreshMu sync.Mutex // one refresh at a time
+	seq       int64      // the change counter the last refresh saw; under refreshMu
+	loaded    bool       // under refreshMu
+
+	stop chan struct{}
+	done chan struct{}
 }
 
-// New makes a catalog.
-func New(s store.Store, box *secret.Box, ttl time.Duration) *Catalog {
-	if ttl <= 0 {
-		ttl = time.Second
-	}
-	return &Catalog{store: s, box: box, ttl: ttl, now: time.Now}
+// Options tune a catalog; zero values take defaults.
+type Options struct {
+	// RefreshEvery is how often writes of other processes are looked for.
+	RefreshEvery time.Duration
+	Log          *slog.Logger
 }
 
-// Invalidate drops the snapshot: the next read reloads.
-func (c *Catalog) Invalidate() { c.snap.Store(nil) }
-
-// RecipeByEvent finds the webhook recipe for an event, or store.ErrNotFound.
-func (c *Catalog) RecipeByEvent(ctx context.Context, event string) (*Recipe, error) {
-	return lookup(ctx, c, func(s *snapshot) map[string]*Recipe { return s.byEvent }, event)
+// New makes an empty catalog.
+func New(s store.Store, box *secret.Box, o Options) *Catalog {
+	if o.RefreshEvery <= 0 {
+		o.RefreshEvery = DefaultRefreshEvery
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Catalog{store: s, box: box, log: o.Log, every: o.RefreshEvery,
+		recipes: map[string]*Recipe{}, byEvent: map[string]*Recipe{},
+		conns: map[string]*connEntry{}, connByName: map[string]*connEntry{},
+		tombstones: map[string]uint64{}, failed: map[string]int64{}}
 }
 
-// Recipe finds a recipe by id, or store.ErrNotFound.
-func (c *Catalog) Recipe(ctx context.Context, id string) (*Recipe, error) {
-	return lookup(ctx, c, func(s *snapshot) map[string]*Recipe { return s.byID }, id)
+// Load reads and compiles everything once; call it before serving.
+func (c *Catalog) Load(ctx context.Context) error {
+	return c.refresh(ctx, true)
 }
 
-// Connection finds a connection by id or name, or store.ErrNotFound.
-func (c *Catalog) Connection(ctx context.Context, idOrName string) (*connection.Live, error) {
-	return lookup(ctx, c, func(s *snapshot) map[string]*connection.Live { return s.connections }, idOrName)
-}
-
-// lookup finds key in one index of the current snapshot, or
-// store.ErrNotFound. The index is chosen by a function because the snapshot
-// may be replaced between calls: it must be read from the snapshot in hand.
-func lookup[V any](ctx context.Context, c *Catalog, index func(*snapshot) map[string]V, key string) (V, error) {
-	var none V
-	s, err := c.current(ctx)
-	if err != nil {
-		return none, err
-	}
-	if v, ok := index(s)[key]; ok {
-		return v, nil
-	}
-	return none, store.ErrNotFound
-}
-
-// current returns a fresh-enough snapshot. A stale one is reloaded by one
-// caller while the others keep using it, so intake never queues behind a
-// reload unless there is no snapshot at all.
-func (c *Catalog) current(ctx context.Context) (*snapshot, error) {
-	s := c.snap.Load()
-	if s != nil && c.now().Sub(s.at) < c.ttl {
-		return s, nil
-	}
-	if s != nil {
-		if !c.mu.TryLock() {
-			return s, nil
-		}
-	} else {
-		c.mu.Lock()
-	}
-	defer c.mu.Unlock()
-	if cur := c.snap.Load(); cur != nil && c.now().Sub(cur.at) < c.ttl {
-		return cur, nil
-	}
-	fresh, err := c.load(ctx)
-	if err != nil {
-		if s != nil {
-			return s, nil
-		}
-		return nil, err
-	}
-	c.snap.Store(fresh)
-	return fresh, nil
-}
-
-func (c *Catalog) load(ctx context.Context) (*snapshot, error) {
-	s := &snapshot{at: c.now(), byID: map[string]*Recipe{}, byEvent: map[string]*Recipe{}, connections: map[string]*connection.Live{},
-		stored: map[string]store.Connection{}}
-	conns, err := c.store.Connections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	prev := c.prev.Load()
-	var replaced []*connection.Live
-	for _, sc := range conns {
-		var l *connection.Live
-		if prev != nil {
-			if old, ok := prev.stored[sc.ID]; ok {
-				if sameConnection(old, sc) {
-					l = prev.connections[sc.ID]
-				} else {
-					replaced = append(replaced, prev.connections[sc.ID])
+// Start runs the refresher until Stop.
+func (c *Catalog) Start(ctx context.Context) {
+	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(c.every)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := c.Refresh(ctx); err != nil && ctx.Err() == nil {
+					c.log.Warn("catalog refresh failed; will retry", "err", err)
 				}
 			}
 		}
-		if l == nil {
-			if l, err = OpenConnection(c.box, sc); err != nil {
-				return nil, err
-			}
-		}
-		s.connections[sc.ID] = l
-		s.connections[sc.Name] = l
-		s.stored[sc.ID] = sc
+	}()
+}
+
+// Stop ends the refresher and waits for it.
+func (c *Catalog) Stop() {
+	if c.stop == nil {
+		return
 	}
-	if prev != nil {
-		for id := range prev.stored {
-			if _, ok := s.stored[id]; !ok {
-				replaced = append(replaced, prev.connections[id])
-			}
-		}
+	close(c.stop)
+	<-c.done
+}
+
+// Refresh brings in what other processes wrote since the last refresh.
+func (c *Catalog) Refresh(ctx context.Context) error {
+	return c.refresh(ctx, false)
+}
+
+// RecipeByEvent finds the webhook recipe for an event, or store.ErrNotFound.
+// It never reads the store: an unknown event costs a map lookup.
+func (c *Catalog) RecipeByEvent(_ context.Context, event string) (*Recipe, error) {
+	c.mu.RLock()
+	r, ok := c.byEvent[event]
+	c.mu.RUnlock()
+	if !ok {
+		return nil, store.ErrNotFound
 	}
-	recipes, err := c.store.Recipes(ctx)
+	return r, nil
+}
+
+// Recipe finds a recipe by id, or store.ErrNotFound. A recipe this process
+// has not seen yet (written by another process a moment ago, whose job or
+// trigger this process claimed) is read from the store.
+func (c *Catalog) Recipe(ctx context.Context, id string) (*Recipe, error) {
+	c.mu.RLock()
+	r, ok := c.recipes[id]
+	c.mu.RUnlock()
+	if ok {
+		return r, nil
+	}
+	if err := c.ReloadRecipe(ctx, id); err != nil {
+		return nil, err
+	}
+	c.mu.RLock()
+	r, ok = c.recipes[id]
+	c.mu.RUnlock()
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return r, nil
+}
+
+// Connection finds a connection by id or name, or store.ErrNotFound; like
+// Recipe, one not seen yet is read from the store.
+func (c *Catalog) Connection(ctx context.Context, idOrName string) (*connection.Live, error) {
+	if l, ok := c.connection(idOrName); ok {
+		return l, nil
+	}
+	sc, err := c.store.Connection(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
-	for _, sr := range recipes {
+	if err := c.PutConnection(sc); err != nil {
+		return nil, err
+	}
+	if l, ok := c.connection(idOrName); ok {
+		return l, nil
+	}
+	return nil, store.ErrNotFound
+}
+
+func (c *Catalog) connection(idOrName string) (*connection.Live, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if e, ok := c.conns[idOrName]; ok {
+		return e.live, true
+	}
+	if e, ok := c.connByName[idOrName]; ok {
+		return e.live, true
+	}
+	return nil, false
+}
+
+// PutRecipe compiles a recipe row just read from the store and puts it in
+// the catalog unless the catalog already holds that version or a newer one.
+func (c *Catalog) PutRecipe(sr store.Recipe) error {
+	if c.compiled(sr.ID, sr.Version) {
+		return nil
+	}
+	r, err := CompileRecipe(c.box, sr)
+	if err != nil {
+		c.mu.Lock()
+		c.failed[sr.ID] = sr.Version
+		c.mu.Unlock()
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.installRecipe(r)
+	return nil
+}
+
+// compiled says whether the catalog holds this version of a recipe (or a
+// newer one), or knows it does not compile.
+func (c *Catalog) compiled(id string, version int64) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if cur, ok := c.recipes[id]; ok && cur.Version >= version {
+		return true
+	}
+	return c.failed[id] == version
+}
+
+// installRecipe puts r in unless it is no newer than what is there or was
+// deleted by this process (a refresh may have read it before the delete).
+// Called with mu held.
+func (c *Catalog) installRecipe(r *Recipe) {
+	if _, dead := c.tombstones[r.ID]; dead {
+		return
+	}
+	cur := c.recipes[r.ID]
+	if cur != nil && cur.Version >= r.Version {
+		return
+	}
+	c.gen++
+	r.gen = c.gen
+	if cur != nil && c.byEvent[eventOf(cur)] == cur {
+		delete(c.byEvent, eventOf(cur))
+	}
+	c.recipes[r.ID] = r
+	if ev := eventOf(r); ev != "" {
+		c.byEvent[ev] = r
+	}
+	delete(c.failed, r.ID)
+}
+
+func eventOf(r *Recipe) string {
+	if r.Doc.Trigger.Type == recipe.TriggerWebhook {
+		return r.Doc.Trigger.Event
+	}
+	return ""
+}
+
+// ReloadRecipe reads one recipe from the store and puts it in the catalog,
+// or removes it if the store no longer has it.
+func (c *Catalog) ReloadRecipe(ctx context.Context, id string) error {
+	sr, err := c.store.Recipe(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		c.RemoveRecipe(id)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	return c.PutRecipe(sr)
+}
+
+// RemoveRecipe drops a recipe this process deleted.
+func (c *Catalog) RemoveRecipe(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.tombstones[id] = c.gen
+	c.dropRecipe(id)
+}
+
+func (c *Catalog) dropRecipe(id string) {
+	cur, ok := c.recipes[id]
+	if !ok {
+		return
+	}
+	delete(c.recipes, id)
+	if c.byEvent[eventOf(cur)] == cur {
+		delete(c.byEvent, eventOf(cur))
+	}
+}
+
+// PutConnection opens a connection row just read from the store and puts
+// it in the catalog unless it holds that version or a newer one.
+func (c *Catalog) PutConnection(sc store.Connection) error {
+	c.mu.RLock()
+	cur, ok := c.conns[sc.ID]
+	c.mu.RUnlock()
+	if ok && cur.version >= sc.Version {
+		return nil
+	}
+	l, err := OpenConnection(c.box, sc)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.installConnection(&connEntry{live: l, name: sc.Name, version: sc.Version})
+	return nil
+}
+
+// installConnection is installRecipe's twin. Called with mu held.
+func (c *Catalog) installConnection(e *connEntry) {
+	id := e.live.Doc.ID
+	if _, dead := c.tombstones[id]; dead {
+		return
+	}
+	cur := c.conns[id]
+	if cur != nil && cur.version >= e.version {
+		return
+	}
+	c.gen++
+	e.gen = c.gen
+	if cur != nil {
+		c.dropConnection(id)
+	}
+	c.conns[id] = e
+	c.connByName[e.name] = e
+}
+
+// ReloadConnection reads one connection from the store and puts it in the
+// catalog, or removes it if the store no longer has it.
+func (c *Catalog) ReloadConnection(ctx context.Context, id string) error {
+	sc, err := c.store.Connection(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		c.RemoveConnection(id)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	return c.PutConnection(sc)
+}
+
+// RemoveConnection drops a connection this process deleted.
+func (c *Catalog) RemoveConnection(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.tombstones[id] = c.gen
+	c.dropConnection(id)
+}
+
+// dropConnection removes a connection's entry and closes the idle
+// connections of its client: requests still using it finish.
+func (c *Catalog) dropConnection(id string) {
+	cur, ok := c.conns[id]
+	if !ok {
+		return
+	}
+	delete(c.conns, id)
+	if c.connByName[cur.name] == cur {
+		delete(c.connByName, cur.name)
+	}
+	cur.live.CloseIdleConnections()
+}
+
+// refresh compares the store's versions with the catalog's and brings in
+// what differs. With all set it skips the change counter (the first load).
+func (c *Catalog) refresh(ctx context.Context, all bool) error {
+	c.refreshMu.Lock()
+	defer c.refreshMu.Unlock()
+	seq, err := c.store.CatalogChanges(ctx)
+	if err != nil {
+		return fmt.Errorf("read catalog changes: %w", err)
+	}
+	if c.loaded && !all && seq == c.seq {
+		return nil
+	}
+	c.mu.RLock()
+	listedAt := c.gen
+	c.mu.RUnlock()
+	cv, err := c.store.ConnectionVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("list connection versions: %w", err)
+	}
+	rv, err := c.store.RecipeVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("list recipe versions: %w", err)
+	}
+	if err := c.refreshConnections(ctx, cv, listedAt); err != nil {
+		return err
+	}
+	if err := c.refreshRecipes(ctx, rv, listedAt); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	for id, g := range c.tombstones {
+		if g <= listedAt { // deleted before the listing began: it cannot come back
+			delete(c.tombstones, id)
+		}
+	}
+	c.mu.Unlock()
+	c.seq, c.loaded = seq, true
+	return nil
+}
+
+func (c *Catalog) refreshConnections(ctx context.Context, listed store.Versions, listedAt uint64) error {
+	c.mu.RLock()
+	var changed []string
+	for id, v := range listed {
+		if cur, ok := c.conns[id]; !ok || cur.version < v {
+			changed = append(changed, id)
+		}
+	}
+	c.mu.RUnlock()
+	var rows []store.Connection
+	if len(changed) > bulkFetch {
+		all, err := c.store.Connections(ctx)
+		if err != nil {
+			return err
+		}
+		rows = all
+	} else {
+		for _, id := range changed {
+			sc, err := c.store.Connection(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // deleted since the listing
+			}
+			if err != nil {
+				return err
+			}
+			rows = append(rows, sc)
+		}
+	}
+	var opened []*connEntry
+	for _, sc := range rows {
+		if cur, ok := c.peekConnection(sc.ID); ok && cur >= sc.Version {
+			continue
+		}
+		l, err := OpenConnection(c.box, sc)
+		if err != nil {
+			c.log.Warn("a stored connection cannot be opened; it is left out", "connection", sc.ID, "err", err)
+			continue
+		}
+		opened = append(opened, &connEntry{live: l, name: sc.Name, version: sc.Version})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range opened {
+		c.installConnection(e)
+	}
+	for id, e := range c.conns {
+		if _, ok := listed[id]; !ok && e.gen <= listedAt {
+			c.dropConnection(id) // deleted by another process
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) peekConnection(id string) (int64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.conns[id]
+	if !ok {
+		return 0, false
+	}
+	return e.version, true
+}
+
+func (c *Catalog) refreshRecipes(ctx context.Context, listed store.Versions, listedAt uint64) error {
+	c.mu.RLock()
+	var changed []string
+	for id, v := range listed {
+		if cur, ok := c.recipes[id]; (!ok || cur.Version < v) && c.failed[id] != v {
+			changed = append(changed, id)
+		}
+	}
+	c.mu.RUnlock()
+	var rows []store.Recipe
+	if len(changed) > bulkFetch {
+		all, err := c.store.Recipes(ctx)
+		if err != nil {
+			return err
+		}
+		rows = all
+	} else {
+		for _, id := range changed {
+			sr, err := c.store.Recipe(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			rows = append(rows, sr)
+		}
+	}
+	var compiled []*Recipe
+	failed := map[string]int64{}
+	for _, sr := range rows {
+		if c.compiled(sr.ID, sr.Version) {
+			continue
+		}
 		r, err := CompileRecipe(c.box, sr)
 		if err != nil {
 			// A recipe stored by an older binary that no longer compiles
 			// must not take intake down for every other recipe.
+			c.log.Warn("a stored recipe does not compile; it is left out", "recipe", sr.ID, "err", err)
+			failed[sr.ID] = sr.Version
 			continue
 		}
-		s.byID[r.ID] = r
-		if r.Doc.Trigger.Type == recipe.TriggerWebhook && r.Doc.Trigger.Event != "" {
-			s.byEvent[r.Doc.Trigger.Event] = r
+		compiled = append(compiled, r)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, v := range failed {
+		c.failed[id] = v
+	}
+	for _, r := range compiled {
+		c.installRecipe(r)
+	}
+	for id, r := range c.recipes {
+		if _, ok := listed[id]; !ok && r.gen <= listedAt {
+			c.dropRecipe(id) // deleted by another process
 		}
 	}
-	c.prev.Store(s)
-	// A changed or deleted connection's own client is dropped; requests
-	// still using it finish, its idle connections close now.
-	for _, l := range replaced {
-		if l != nil {
-			l.CloseIdleConnections()
+	for id := range c.failed {
+		if _, ok := listed[id]; !ok {
+			delete(c.failed, id)
 		}
 	}
-	return s, nil
+	return nil
 }
 
-// sameConnection reports whether a stored connection is unchanged.
-func sameConnection(a, b store.Connection) bool {
-	return a.Name == b.Name && a.UpdatedAt.Equal(b.UpdatedAt) && bytes.Equal(a.Doc, b.Doc) && bytes.Equal(a.Secrets, b.Secrets)
-}
-
-// CompileRecipe decodes, opens and compiles a stored recipe.
-func CompileRecipe(box *secret.Box, sr store.Recipe) (*Recipe, error) {
-	r := &Recipe{ID: sr.ID, Version: sr.Version, State: sr.State, Capture: sr.Capture}
-	if err := json.Unmarshal(sr.Doc, &r.Doc); err != nil {
-		return nil, fmt.Errorf("recipe %s: %w", sr.ID, err)
-	}
-	if err := openJSON(box, sr.Secrets, &r.Secrets); err != nil {
-		return nil, fmt.Errorf("recipe %s secrets: %w", sr.ID, err)
-	}
-	for i, st := range r.Doc.Steps {
-		req, err := httprequest.Compile(st)
-		if err != nil {
-			return nil, fmt.Errorf("recipe %s steps[%d]: %w", sr.ID, i, err)
-		}
-		r.Steps = append(r.Steps, req)
-	}
-	r.Datatree = r.Doc.BuildDatatree()
-	return r, nil
-}
-
-// OpenConnection decodes a stored connection and opens its secrets.
-func OpenConnection(box *secret.Box, sc store.Connection) (*connection.Live, error) {
-	var doc connection.Document
-	if err := json.Unmarshal(sc.Doc, &doc); err != nil {
-		return nil, fmt.Errorf("connection %s: %w", sc.ID, err)
-	}
-	doc.ID = sc.ID
-	var secrets connection.Secrets
-	if err := openJSON(box, sc.Secrets, &secrets); err != nil {
-		return nil, fmt.Errorf("connection %s secrets: %w", sc.ID, err)
-	}
-	return connection.New(doc, secrets), nil
-}
-
-// SealJSON encrypts v as JSON.
-func SealJSON(box *secret.Box, v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return box.Seal(b)
-}
-
-func openJSON(box *secret.Box, sealed []byte, v any) error {
-	if len(sealed) == 0 {
-		return nil
-	}
-	if box == nil {
-		return errors.New("no secret key")
-	}
-	b, err := box.Open(sealed)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
+// Len is how many recipes and connections the catalog holds.
+func (c *Catalog) Len() (recipes, connections int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.recipes), len(c.conns)
 }

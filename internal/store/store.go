@@ -16,6 +16,9 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("already exists")
+	// ErrStale: a write named the version it read (If-Match) and the
+	// stored row has moved on since.
+	ErrStale = errors.New("changed since it was read")
 )
 
 // Workspace is the account that owns everything; one per database for now.
@@ -29,10 +32,14 @@ type Workspace struct {
 // Connection is a stored connection: its public document and its sealed
 // (encrypted) secrets, kept apart so that no read of the document can leak them.
 type Connection struct {
-	ID        string
-	Name      string
-	Doc       []byte
-	Secrets   []byte
+	ID      string
+	Name    string
+	Doc     []byte
+	Secrets []byte
+	// Version counts the writes of this connection (1 when created). On
+	// UpdateConnection a non-zero Version is the version the write expects
+	// to replace (ErrStale otherwise).
+	Version   int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -47,10 +54,18 @@ type Recipe struct {
 	Capture     bool   // the next webhook request becomes the payload example
 	Doc         []byte
 	Secrets     []byte
-	Version     int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Version counts the writes of this recipe (1 when created, and every
+	// update, start, stop and capture adds one). On UpdateRecipe a non-zero
+	// Version is the version the write expects to replace (ErrStale otherwise).
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// Versions is the version of every recipe or connection, by id: what a
+// catalog compares with its compiled copies to find what another process
+// changed.
+type Versions map[string]int64
 
 // Job is one run of a recipe as stored.
 type Job struct {
@@ -99,7 +114,9 @@ type Store interface {
 
 	CreateConnection(ctx context.Context, c Connection) error
 	UpdateConnection(ctx context.Context, c Connection) error
-	DeleteConnection(ctx context.Context, id string) error
+	// DeleteConnection removes a connection; a non-zero version must be
+	// the stored one (ErrStale otherwise).
+	DeleteConnection(ctx context.Context, id string, version int64) error
 	// Connection finds a connection by id or, failing that, by name.
 	Connection(ctx context.Context, idOrName string) (Connection, error)
 	Connections(ctx context.Context) ([]Connection, error)
@@ -113,7 +130,15 @@ type Store interface {
 	// CaptureExample stores doc as the recipe's document and disarms capture,
 	// only if capture is still armed; it reports whether it did.
 	CaptureExample(ctx context.Context, id string, doc []byte) (bool, error)
-	DeleteRecipe(ctx context.Context, id string) error
+	// DeleteRecipe removes a recipe with its jobs and events; a non-zero
+	// version must be the stored one (ErrStale otherwise).
+	DeleteRecipe(ctx context.Context, id string, version int64) error
+	// CatalogChanges is a counter that every write of a recipe or a
+	// connection moves, by any process: cheap to read once a second.
+	CatalogChanges(ctx context.Context) (int64, error)
+	// RecipeVersions and ConnectionVersions list every id with its version.
+	RecipeVersions(ctx context.Context) (Versions, error)
+	ConnectionVersions(ctx context.Context) (Versions, error)
 	Recipe(ctx context.Context, id string) (Recipe, error)
 	Recipes(ctx context.Context) ([]Recipe, error)
 

@@ -20,21 +20,28 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection) error 
 	return mapConstraint(err, "connection")
 }
 
-// UpdateConnection replaces the document and secrets of c.ID.
+// UpdateConnection replaces the document and secrets of c.ID and bumps its
+// version; a non-zero c.Version must be the stored one.
 func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error {
-	err := s.execOne(ctx, store.ErrNotFound, `UPDATE connections SET name = ?, doc = ?, secrets = ?, updated_at = ? WHERE id = ?`,
-		c.Name, c.Doc, c.Secrets, micros(c.UpdatedAt), c.ID)
+	err := s.execVersioned(ctx, "connections", c.ID, c.Version,
+		`UPDATE connections SET name = ?, doc = ?, secrets = ?, version = version + 1, updated_at = ? WHERE id = ? AND (? = 0 OR version = ?)`,
+		c.Name, c.Doc, c.Secrets, micros(c.UpdatedAt), c.ID, c.Version, c.Version)
 	return mapConstraint(err, "connection")
 }
 
-// DeleteConnection removes a connection.
-func (s *Store) DeleteConnection(ctx context.Context, id string) error {
-	return s.execOne(ctx, store.ErrNotFound, `DELETE FROM connections WHERE id = ?`, id)
+// DeleteConnection removes a connection; a non-zero version must be the stored one.
+func (s *Store) DeleteConnection(ctx context.Context, id string, version int64) error {
+	return s.execVersioned(ctx, "connections", id, version, `DELETE FROM connections WHERE id = ? AND (? = 0 OR version = ?)`, id, version, version)
+}
+
+// ConnectionVersions lists every connection's id and version.
+func (s *Store) ConnectionVersions(ctx context.Context) (store.Versions, error) {
+	return s.versions(ctx, `SELECT id, version FROM connections`)
 }
 
 // Connection finds a connection by id, then by name.
 func (s *Store) Connection(ctx context.Context, idOrName string) (store.Connection, error) {
-	row := s.queryRow(ctx, `SELECT id, name, doc, secrets, created_at, updated_at FROM connections
+	row := s.queryRow(ctx, `SELECT id, name, doc, secrets, version, created_at, updated_at FROM connections
 		WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1`, idOrName)
 	c, err := scanConnection(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -45,7 +52,7 @@ func (s *Store) Connection(ctx context.Context, idOrName string) (store.Connecti
 
 // Connections lists every connection by name.
 func (s *Store) Connections(ctx context.Context) ([]store.Connection, error) {
-	rows, err := s.query(ctx, `SELECT id, name, doc, secrets, created_at, updated_at FROM connections ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT id, name, doc, secrets, version, created_at, updated_at FROM connections ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
 	}
@@ -66,7 +73,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanConnection(r scanner) (store.Connection, error) {
 	var c store.Connection
 	var created, updated int64
-	if err := r.Scan(&c.ID, &c.Name, &c.Doc, &c.Secrets, &created, &updated); err != nil {
+	if err := r.Scan(&c.ID, &c.Name, &c.Doc, &c.Secrets, &c.Version, &created, &updated); err != nil {
 		return c, err
 	}
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)

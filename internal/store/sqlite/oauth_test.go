@@ -56,7 +56,7 @@ func TestOAuthTokenRowsSwapOnlyFromTheVersionRead(t *testing.T) {
 
 	// Deleting the connection deletes its tokens and states.
 	fatal(s.CreateOAuthState(ctx, store.OAuthState{State: "s1", ConnectionID: "c1", CookieHash: []byte("h"), Verifier: []byte("v"), ExpiresAt: now.Add(time.Minute), CreatedAt: now}))
-	fatal(s.DeleteConnection(ctx, "c1"))
+	fatal(s.DeleteConnection(ctx, "c1", 0))
 	if _, err := s.OAuthToken(ctx, "c1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("token of a deleted connection: %v", err)
 	}

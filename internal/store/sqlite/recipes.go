@@ -22,11 +22,69 @@ func (s *Store) CreateRecipe(ctx context.Context, r store.Recipe) error {
 	return mapConstraint(err, "webhook event "+r.Event)
 }
 
-// UpdateRecipe replaces r's document and bumps its version.
+// UpdateRecipe replaces r's document and bumps its version; a non-zero
+// r.Version must be the stored one.
 func (s *Store) UpdateRecipe(ctx context.Context, r store.Recipe) error {
-	err := s.execOne(ctx, store.ErrNotFound, `UPDATE recipes SET name = ?, trigger_type = ?, event = ?, doc = ?, secrets = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-		r.Name, r.TriggerType, nullString(r.Event), r.Doc, r.Secrets, micros(r.UpdatedAt), r.ID)
+	err := s.execVersioned(ctx, "recipes", r.ID, r.Version,
+		`UPDATE recipes SET name = ?, trigger_type = ?, event = ?, doc = ?, secrets = ?, version = version + 1, updated_at = ? WHERE id = ? AND (? = 0 OR version = ?)`,
+		r.Name, r.TriggerType, nullString(r.Event), r.Doc, r.Secrets, micros(r.UpdatedAt), r.ID, r.Version, r.Version)
 	return mapConstraint(err, "webhook event "+r.Event)
+}
+
+// RecipeVersions lists every recipe's id and version.
+func (s *Store) RecipeVersions(ctx context.Context) (store.Versions, error) {
+	return s.versions(ctx, `SELECT id, version FROM recipes`)
+}
+
+// CatalogChanges reads the counter that the triggers of migration 0010
+// move on every write of a recipe or connection.
+func (s *Store) CatalogChanges(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.queryRow(ctx, `SELECT seq FROM catalog_changes WHERE id = 1`).Scan(&n)
+	return n, err
+}
+
+func (s *Store) versions(ctx context.Context, query string) (store.Versions, error) {
+	rows, err := s.query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := store.Versions{}
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
+
+// execVersioned runs a write of one row of table that is conditional on
+// its version (when version is non-zero): no row written means the id is
+// unknown (ErrNotFound) or the version moved on (ErrStale), told apart in
+// the same transaction.
+func (s *Store) execVersioned(ctx context.Context, table, id string, version int64, query string, args ...any) error {
+	return s.writer.do(func(t *txn) error {
+		res, err := t.exec(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n > 0 {
+			return err
+		}
+		_, found, err := t.queryInt(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if found {
+			return store.ErrStale
+		}
+		return store.ErrNotFound
+	})
 }
 
 // SetRecipeState starts or stops a recipe.
@@ -58,10 +116,23 @@ func (s *Store) CaptureExample(ctx context.Context, id string, doc []byte) (bool
 	return n > 0, err
 }
 
-// DeleteRecipe removes a recipe with its events and jobs.
-func (s *Store) DeleteRecipe(ctx context.Context, id string) error {
+// DeleteRecipe removes a recipe with its events and jobs; a non-zero
+// version must be the stored one.
+func (s *Store) DeleteRecipe(ctx context.Context, id string, version int64) error {
 	var n int64
 	err := s.writer.do(func(t *txn) error {
+		if version != 0 {
+			v, found, err := t.queryInt(ctx, `SELECT version FROM recipes WHERE id = ?`, id)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return store.ErrNotFound
+			}
+			if int64(v) != version {
+				return store.ErrStale
+			}
+		}
 		res, err := t.exec(ctx, `DELETE FROM recipes WHERE id = ?`, id)
 		if err != nil {
 			return err

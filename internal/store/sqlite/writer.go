@@ -87,6 +87,20 @@ func (t *txn) query(ctx context.Context, query string, args ...any) (*rows, erro
 	return &rows{r: r, vals: make([]driver.Value, len(r.Columns()))}, nil
 }
 
+// queryInt reads the one integer column of a query's first row; found is
+// false when there is no row.
+func (t *txn) queryInt(ctx context.Context, query string, args ...any) (v int, found bool, err error) {
+	rs, err := t.query(ctx, query, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rs.Close()
+	if !rs.Next() {
+		return 0, false, rs.Err()
+	}
+	return v, true, rs.Scan(&v)
+}
+
 // rows is a small cursor over driver rows.
 type rows struct {
 	r    driver.Rows

@@ -66,7 +66,7 @@ func newRigIn(t *testing.T, dir string, start time.Time, owner string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := catalog.New(s, box, time.Millisecond)
+	cat := catalog.New(s, box, catalog.Options{})
 	exec := &httprequest.Executor{Client: httpx.NewClient(httpx.ClientOptions{AllowPrivateNetworks: true})}
 	return &rig{t: t, dir: dir, store: s, cat: cat, clock: c,
 		sched: &scheduler.Scheduler{Store: s, Catalog: cat, Executor: exec, Owner: owner, Now: c.Now}}
@@ -93,7 +93,9 @@ func (r *rig) addRecipe(id string, trig recipe.Trigger) store.Recipe {
 	if err := r.store.CreateRecipe(context.Background(), sr); err != nil {
 		r.t.Fatal(err)
 	}
-	r.cat.Invalidate()
+	if err := r.cat.ReloadRecipe(context.Background(), sr.ID); err != nil {
+		r.t.Fatal(err)
+	}
 	if err := r.sched.Arm(context.Background(), sr); err != nil {
 		r.t.Fatal(err)
 	}
@@ -109,7 +111,9 @@ func (r *rig) editTrigger(sr store.Recipe, trig recipe.Trigger) store.Recipe {
 	if err := r.store.UpdateRecipe(context.Background(), sr); err != nil {
 		r.t.Fatal(err)
 	}
-	r.cat.Invalidate()
+	if err := r.cat.ReloadRecipe(context.Background(), sr.ID); err != nil {
+		r.t.Fatal(err)
+	}
 	if err := r.sched.Replan(context.Background(), sr); err != nil {
 		r.t.Fatal(err)
 	}

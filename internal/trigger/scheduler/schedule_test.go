@@ -186,7 +186,7 @@ func TestClaimOfARecipeTheCatalogHasNotSeen(t *testing.T) {
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	a := newRig(t, start)
 	b := newRigIn(t, a.dir, start, "other-owner")
-	b.cat = catalog.New(b.store, nil, time.Hour) // reloads only when told
+	b.cat = catalog.New(b.store, nil, catalog.Options{}) // never refreshed: reads the store on a miss only
 	b.sched.Catalog = b.cat
 	if _, err := b.cat.Recipe(context.Background(), "none"); err == nil {
 		t.Fatal("an unknown recipe was found")

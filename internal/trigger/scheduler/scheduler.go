@@ -295,13 +295,9 @@ func (s *Scheduler) keepLease(ctx context.Context, c store.TriggerClaim) (stop f
 
 // fire runs one claimed poll or tick.
 func (s *Scheduler) fire(ctx context.Context, c store.TriggerClaim) error {
+	// A recipe started in another process a moment ago is read from the
+	// store by the catalog itself.
 	r, err := s.Catalog.Recipe(ctx, c.RecipeID)
-	if errors.Is(err, store.ErrNotFound) {
-		// Started in another process a moment ago: this process's catalog
-		// has not seen the recipe yet.
-		s.Catalog.Invalidate()
-		r, err = s.Catalog.Recipe(ctx, c.RecipeID)
-	}
 	if err != nil {
 		return err
 	}

@@ -76,8 +76,12 @@ func newHandler(tb testing.TB) *webhook.Handler {
 	if err := s.CreateRecipe(context.Background(), store.Recipe{ID: "r1", Name: "bench", TriggerType: "webhook", Event: "order", State: recipe.StateStarted, Doc: doc, CreatedAt: now, UpdatedAt: now}); err != nil {
 		tb.Fatal(err)
 	}
+	cat := catalog.New(s, box, catalog.Options{})
+	if err := cat.Load(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
 	return &webhook.Handler{
-		Catalog: catalog.New(s, box, time.Minute), Store: s, WebhookToken: token, MaxBodyBytes: 10 << 20,
+		Catalog: cat, Store: s, WebhookToken: token, MaxBodyBytes: 10 << 20,
 		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }

@@ -35,13 +35,21 @@ type Local interface {
 	LeaseDuration() time.Duration
 }
 
+// Captures is where a captured payload example is written.
+type Captures interface {
+	CaptureExample(ctx context.Context, recipeID string, doc recipe.Document) (bool, error)
+}
+
 // Handler serves /webhooks/rest/{token}/{event}.
 type Handler struct {
 	// Local, when set, takes the jobs intake creates without a round trip
 	// through the queue (see job.Runner.Reserve).
-	Local        Local
-	Catalog      *catalog.Catalog
-	Store        store.Store
+	Local   Local
+	Catalog *catalog.Catalog
+	Store   store.Store
+	// Captures stores a captured request as a recipe's payload example
+	// (the workspace service: the one path of recipe writes).
+	Captures     Captures
 	WebhookToken string
 	MaxBodyBytes int64
 	Metrics      *metrics.Metrics
@@ -279,18 +287,11 @@ func (h *Handler) capture(w http.ResponseWriter, r *http.Request, rec *catalog.R
 		example = ex
 	}
 	doc.Trigger.PayloadExample = recipe.Example(example)
-	public, _ := doc.SplitSecrets()
-	b, err := json.Marshal(public)
-	if err != nil {
-		httpx.Fail(w, r, h.Log, err)
-		return true
-	}
-	ok, err := h.Store.CaptureExample(context.WithoutCancel(r.Context()), rec.ID, b)
+	ok, err := h.Captures.CaptureExample(context.WithoutCancel(r.Context()), rec.ID, doc)
 	if err != nil {
 		httpx.Fail(w, r, h.Log, fmt.Errorf("capture payload example: %w", err))
 		return true
 	}
-	h.Catalog.Invalidate()
 	if !ok {
 		return false
 	}
