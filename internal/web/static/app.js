@@ -273,8 +273,17 @@
 
   let loginNotice = "";
 
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json", Authorization: "Bearer " + getToken() };
+  // etags remembers the ETag (the version) each single-document answer
+  // came with; a save sends it back as If-Match, so a document changed
+  // meanwhile by someone else is refused (412) rather than overwritten.
+  const etags = new WeakMap();
+  function ifMatch(doc) {
+    const tag = doc && etags.get(doc);
+    return tag ? { "If-Match": tag } : {};
+  }
+
+  async function api(method, path, body, extraHeaders) {
+    const headers = Object.assign({ Accept: "application/json", Authorization: "Bearer " + getToken() }, extraHeaders || {});
     const init = { method: method, headers: headers, cache: "no-store" };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -296,6 +305,8 @@
         data = null;
       }
     }
+    const tag = res.headers.get("ETag");
+    if (tag && data && typeof data === "object") etags.set(data, tag);
     if (!res.ok) {
       const e = (data && data.error) || {};
       const err = new APIError(res.status, e.code || "http_" + res.status,
@@ -733,6 +744,8 @@
       try {
         const upd = await api("POST", "/recipes/" + enc(id) + "/" + action);
         r.state = (upd && upd.state) || (action === "start" ? "started" : "stopped");
+        // Starting and stopping are writes too: a later save names this version.
+        if (upd && etags.get(upd)) etags.set(r, etags.get(upd));
         if (!v.alive) return;
         paint();
         if (health && upd) health.update(upd);
@@ -778,7 +791,7 @@
     const del = button("Delete", async () => {
       if (!confirm("Delete the recipe \u201c" + (r.name || id) + "\u201d? This cannot be undone.")) return;
       try {
-        await api("DELETE", "/recipes/" + enc(id));
+        await api("DELETE", "/recipes/" + enc(id), undefined, ifMatch(r));
         navigate("#/recipes");
       } catch (e) {
         v.fail(e);
@@ -789,7 +802,7 @@
       value: editableDoc(r),
       label: "Recipe document",
       onSave: async (doc) => {
-        await api("PUT", "/recipes/" + enc(id), doc);
+        await api("PUT", "/recipes/" + enc(id), doc, ifMatch(r));
         // The datatree, webhook URL and state come only with GET.
         const fresh = await api("GET", "/recipes/" + enc(id));
         if (!v.alive) return;
@@ -1339,7 +1352,18 @@
     main.append(h("div", { class: "page-head" }, h("h1", { text: "Connections" }), h("div", { class: "actions" }, newBtn)),
       editSlot, list);
 
-    function openEditor(c) {
+    async function openEditor(c) {
+      // The single read gives the version (ETag) a save must still match.
+      let current = null;
+      if (c) {
+        try {
+          current = await api("GET", "/connections/" + enc(c.id));
+        } catch (e) {
+          v.fail(e);
+          return;
+        }
+        if (!v.alive) return;
+      }
       const doc = c ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "id")) : NEW_CONNECTION;
       const cancel = button("Cancel", () => editSlot.replaceChildren());
       const editor = jsonEditor(v, {
@@ -1349,7 +1373,7 @@
         saveLabel: c ? "Save" : "Create connection",
         extra: cancel,
         onSave: async (d) => {
-          if (c) await api("PUT", "/connections/" + enc(c.id), d);
+          if (c) await api("PUT", "/connections/" + enc(c.id), d, ifMatch(current));
           else await api("POST", "/connections", d);
           if (!v.alive) return;
           editSlot.replaceChildren();
