@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/payload"
 	"github.com/patchbay/patchbay/internal/pill"
+	"github.com/patchbay/patchbay/internal/recipe"
 )
 
 // DefaultMaxResponseBytes caps a response body kept in a job.
@@ -196,7 +197,11 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 		c := *r.staticURL
 		u = &c
 	} else {
-		rawURL, err := r.url.RenderString(env)
+		render := r.url.RenderURL
+		if r.Step.URLEncoding == recipe.URLEncodingNone {
+			render = r.url.RenderString
+		}
+		rawURL, err := render(env)
 		if err != nil {
 			return nil, in, fmt.Errorf("url: %w", err)
 		}
@@ -239,8 +244,8 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 		if err != nil {
 			return nil, in, fmt.Errorf("headers.%s: %w", f.name, err)
 		}
-		if strings.ContainsAny(v, "\r\n") {
-			return nil, in, fmt.Errorf("headers.%s: value contains a line break", f.name)
+		if err := httpx.CheckHeaderValue(v); err != nil {
+			return nil, in, fmt.Errorf("headers.%s: %w", f.name, err)
 		}
 		req.Header.Set(f.name, v)
 	}
@@ -252,6 +257,17 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 		if err := e.setAccessToken(ctx, req, conn); err != nil {
 			return nil, in, err
 		}
+	}
+	// A recipe or connection saved before such headers were refused may
+	// still name one; the transport would not send it as written (Host
+	// comes from the URL, Content-Length from the body, HTTP/2 sends no
+	// connection headers), so it is neither sent nor recorded.
+	for name := range req.Header {
+		if httpx.IsTransportOwnedHeader(name) {
+			req.Header.Del(name)
+		}
+	}
+	if conn != nil {
 		redact := conn.Redactor()
 		// A secret may also sit in the URL's path (httpbin's /digest-auth
 		// takes the password there): mask it wherever it appears.
@@ -319,7 +335,10 @@ func resolveURL(raw string, conn *connection.Live) (*url.URL, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connection base_url: %v", err)
 		}
-		u = base.ResolveReference(&url.URL{Path: strings.TrimLeft(u.Path, "/"), RawQuery: u.RawQuery})
+		// RawPath keeps the path's escaping: a pill value's "%2F" or
+		// "%2E%2E" must stay text, not become a separator or a dot segment.
+		ref := &url.URL{Path: strings.TrimLeft(u.Path, "/"), RawPath: strings.TrimLeft(u.RawPath, "/"), RawQuery: u.RawQuery}
+		u = base.ResolveReference(ref)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an absolute http(s) URL", raw)
