@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
+	"time"
 )
 
 // The guard allows only global unicast addresses, as IANA's registries say:
@@ -28,7 +30,8 @@ import (
 //
 // On top of the table, the addresses of this host's own interfaces are
 // refused, whatever their kind: a service bound to 0.0.0.0 here (patchbay's
-// own listener included) answers on each of them.
+// own listener included) answers on each of them. The list is read at most
+// once a second per client.
 
 // specialBlock is one registry entry the guard refuses.
 type specialBlock struct {
@@ -154,10 +157,27 @@ func embeddedIPv4(ip netip.Addr) (netip.Addr, string, bool) {
 // addressGuard refuses the addresses a step must not reach.
 type addressGuard struct {
 	// interfaceAddrs lists this host's own addresses; net.InterfaceAddrs
-	// in production, read at every check (one netlink dump, cheap beside
-	// the dial it guards, and never stale when an interface changes).
+	// when nil.
 	interfaceAddrs func() ([]net.Addr, error)
+	// own caches the list for ownAddrsTTL: reading it costs a netlink
+	// dump (~150 µs), which every dial would pay otherwise. nil: no cache.
+	own *ownAddrs
 }
+
+// ownAddrsTTL is how long the host's address list is trusted. An address
+// added to an interface is refused at most this long after it appears.
+const ownAddrsTTL = time.Second
+
+// ownAddrs is the cached list of this host's addresses, shared by the
+// dials of one client.
+type ownAddrs struct {
+	mu      sync.Mutex
+	addrs   []netip.Addr
+	readAt  time.Time
+	readErr error
+}
+
+func newAddressGuard() addressGuard { return addressGuard{own: &ownAddrs{}} }
 
 // check refuses address ("host:port", host an IP) unless it is global
 // unicast and not one of this host's own.
@@ -188,31 +208,61 @@ func (g addressGuard) check(address string) error {
 // isOwn reports whether ip is an address of one of this host's interfaces
 // (IPv4-mapped forms included).
 func (g addressGuard) isOwn(ip netip.Addr) (bool, error) {
-	list := g.interfaceAddrs
-	if list == nil {
-		list = net.InterfaceAddrs
-	}
-	addrs, err := list()
+	addrs, err := g.ownAddrs()
 	if err != nil {
 		return false, err
 	}
 	ip = ip.WithZone("").Unmap()
 	for _, a := range addrs {
-		var raw net.IP
-		switch v := a.(type) {
-		case *net.IPNet:
-			raw = v.IP
-		case *net.IPAddr:
-			raw = v.IP
-		default:
-			continue
-		}
-		if own, ok := netip.AddrFromSlice(raw); ok && own.Unmap() == ip {
+		if a == ip {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// checkAddress is the production guard's check.
+// ownAddrs lists this host's addresses, from the cache while it is fresh.
+func (g addressGuard) ownAddrs() ([]netip.Addr, error) {
+	if g.own == nil {
+		return g.readOwnAddrs()
+	}
+	c := g.own
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.readAt.IsZero() || time.Since(c.readAt) >= ownAddrsTTL {
+		c.addrs, c.readErr = g.readOwnAddrs()
+		c.readAt = time.Now()
+	}
+	return c.addrs, c.readErr
+}
+
+func (g addressGuard) readOwnAddrs() ([]netip.Addr, error) {
+	list := g.interfaceAddrs
+	if list == nil {
+		list = net.InterfaceAddrs
+	}
+	raw, err := list()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]netip.Addr, 0, len(raw))
+	for _, a := range raw {
+		var ip net.IP
+		switch v := a.(type) {
+		case *net.IPNet:
+			ip = v.IP
+		case *net.IPAddr:
+			ip = v.IP
+		default:
+			continue
+		}
+		if own, ok := netip.AddrFromSlice(ip); ok {
+			out = append(out, own.WithZone("").Unmap())
+		}
+	}
+	return out, nil
+}
+
+// checkAddress is the guard's check with no cache: every call reads the
+// host's addresses afresh.
 func checkAddress(address string) error { return addressGuard{}.check(address) }

@@ -180,3 +180,44 @@ func nonLoopbackInterfaceAddr(t *testing.T) netip.Addr {
 	t.Skip("this host has no non-loopback IPv4 interface address")
 	return netip.Addr{}
 }
+
+// BenchmarkCheckAddress is the guard's cost per dial: reading the host's
+// interface list every time, and from the client's one-second cache.
+func BenchmarkCheckAddress(b *testing.B) {
+	for _, g := range []struct {
+		name  string
+		guard addressGuard
+	}{{"uncached", addressGuard{}}, {"cached", newAddressGuard()}} {
+		b.Run(g.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := g.guard.check("93.184.216.34:443"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// The cached list is read again once it is a second old, so an address
+// that appears on an interface is refused soon after.
+func TestGuardRereadsTheHostsAddresses(t *testing.T) {
+	t.Parallel()
+	var reads int
+	own := []net.Addr{}
+	g := newAddressGuard()
+	g.interfaceAddrs = func() ([]net.Addr, error) { reads++; return own, nil }
+	if err := g.check("8.8.4.4:80"); err != nil {
+		t.Fatalf("before the address is the host's: %v", err)
+	}
+	own = []net.Addr{&net.IPAddr{IP: net.ParseIP("8.8.4.4")}}
+	g.check("8.8.4.4:80")
+	if reads != 1 {
+		t.Fatalf("%d reads within the second, want 1 (cached)", reads)
+	}
+	g.own.mu.Lock()
+	g.own.readAt = g.own.readAt.Add(-ownAddrsTTL)
+	g.own.mu.Unlock()
+	if err := g.check("8.8.4.4:80"); !errors.Is(err, ErrForbiddenAddress) {
+		t.Fatalf("after the cache expired: %v, want the new own address refused", err)
+	}
+}

@@ -28,6 +28,7 @@ type ClientOptions struct {
 // name pointing inward nor a redirect can slip past the check. It has no
 // overall timeout: each request carries its step's deadline in its context.
 func NewClient(opt ClientOptions) *http.Client {
+	guard := newAddressGuard()
 	dialer := &net.Dialer{
 		Timeout:   10 * time.Second,
 		KeepAlive: 30 * time.Second,
@@ -35,7 +36,7 @@ func NewClient(opt ClientOptions) *http.Client {
 			if opt.AllowPrivateNetworks {
 				return nil
 			}
-			return checkAddress(address)
+			return guard.check(address)
 		},
 	}
 	idle := opt.MaxIdleConnsPerHost
