@@ -2,12 +2,16 @@ package e2e
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/patchbay/patchbay/internal/config"
 )
 
 // Webhook data in a step's URL stays data: a value holding "/../", "?" and
@@ -104,4 +108,59 @@ func TestPollingNullItemsThenRecords(t *testing.T) {
 	if len(sunk) != 2 || sunk[0] != "r1" || sunk[1] != "r2" {
 		t.Fatalf("delivered %v, want r1 and r2", sunk)
 	}
+}
+
+// With private networks not allowed, a step cannot reach patchbay itself
+// (listening on every interface, as with the default :8080) through this
+// host's non-loopback interface address.
+func TestStepCannotReachThisHostsOwnAddress(t *testing.T) {
+	ip := nonLoopbackIPv4(t)
+	s := startServer(t, func(c *config.Config) { c.Addr = "0.0.0.0:0"; c.AllowPrivateNetworks = false })
+	_, port, err := net.SplitHostPort(s.app.Addr())
+	fatalIf(t, err, "split %s", s.app.Addr())
+	s.URL = "http://127.0.0.1:" + port // the test's own calls
+	self := "http://" + net.JoinHostPort(ip, port) + "/healthz"
+	if resp, err := http.Get(self); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("patchbay does not answer at %s (%v, %v): the test proves nothing", self, resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	id := s.createRecipe(map[string]any{
+		"name":    "call myself",
+		"trigger": map[string]any{"type": "webhook", "event": "self", "payload_type": "json"},
+		"steps": []any{map[string]any{"id": "self", "action": "http_request", "method": "GET",
+			"url": self, "response_type": "raw"}},
+	})
+	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	hook, err := url.Parse(s.webhookBase() + "/self")
+	fatalIf(t, err, "webhook URL")
+	hook.Host = "127.0.0.1:" + port
+	_, jobID := acceptWebhook(t, hook.String(), "application/json", strings.NewReader(`{}`))
+	j := s.waitJob(jobID)
+	if j.Status != "failed" || j.Steps[0].Output != nil {
+		t.Fatalf("job %s, step output %v: want it failed with nothing received", j.Status, j.Steps[0].Output)
+	}
+	if msg := deref(j.Steps[0].Error); !strings.Contains(msg, "an address of this host") {
+		t.Fatalf("step error %q, want it refused as this host's own address", msg)
+	}
+}
+
+// nonLoopbackIPv4 is an IPv4 address of one of this host's interfaces
+// other than loopback and link-local.
+func nonLoopbackIPv4(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	fatalIf(t, err, "interface addresses")
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if ip := ipn.IP.To4(); ip != nil && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
+				return ip.String()
+			}
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("this host has no non-loopback IPv4 interface address")
+	}
+	t.Skip("this host has no non-loopback IPv4 interface address")
+	return ""
 }
