@@ -109,16 +109,20 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	sent := &sentHeaders{}
+	ctx = sent.trace(ctx)
 	resp, err := client.Do(req.WithContext(ctx))
 	var digestErr error
 	if err == nil && resp.StatusCode == http.StatusUnauthorized && conn != nil && conn.Doc.Auth.Type == connection.AuthDigest {
-		resp, err, digestErr = e.answerDigest(ctx, client, req, resp, conn, recorded)
+		resp, err, digestErr = e.answerDigest(ctx, client, req, resp, conn, recorded, sent)
 	}
 	var tokenErr error
 	if err == nil && conn.IsOAuth2() {
-		resp, err, tokenErr = e.renewAndResend(ctx, client, req, resp, conn, recorded)
+		resp, err, tokenErr = e.renewAndResend(ctx, client, req, resp, conn, recorded, sent)
 		redact = conn.Redactor() // the new token is masked too
 	}
+	// The record is what the transport wrote, when it wrote anything.
+	sent.record(recorded, conn)
 	if err != nil {
 		return Outcome{Input: recorded, Err: describeTransportError(err, timeout, redact), Retryable: transportRetryable(err)}
 	}
@@ -166,7 +170,7 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 // once, its body rebuilt by GetBody. The recorded headers become those of
 // the resent request (Authorization: Digest ****). When the challenge
 // cannot be answered it returns the 401 as it is, with the reason.
-func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input) (*http.Response, error, error) {
+func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input, sent *sentHeaders) (*http.Response, error, error) {
 	authz, err := conn.DigestAuthorization(req.Method, req.URL.RequestURI(), resp.Header.Values("WWW-Authenticate"))
 	if err != nil {
 		return resp, nil, err
@@ -184,6 +188,7 @@ func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *h
 	resp.Body.Close()
 	retry.Header.Set("Authorization", authz)
 	recorded.Headers = flatten(conn.MaskHeaders(retry.Header), nil)
+	sent.reset()
 	resp, err = client.Do(retry)
 	return resp, err, nil
 }

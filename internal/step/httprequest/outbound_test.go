@@ -109,11 +109,12 @@ func reflectEqual(a, b any) bool {
 	return string(ja) == string(jb)
 }
 
-// The recorded headers are the headers the target got: each recorded one
-// arrived with its value, and every one that arrived is recorded but those
-// the transport writes itself from the request (Host, Content-Length,
-// Accept-Encoding). A transport-owned header in a step saved before they
-// were refused is neither sent nor recorded.
+// The recorded headers are the headers the target got, no more and no
+// fewer: those patchbay sets (User-Agent, Content-Type, Idempotency-Key,
+// auth, the step's own) and those the transport writes itself (Host,
+// Content-Length, Accept-Encoding), secrets masked. A transport-owned
+// header in a step saved before they were refused is neither sent nor
+// recorded.
 func TestDoRecordsTheHeadersSent(t *testing.T) {
 	t.Parallel()
 	b := bin(t)
@@ -137,13 +138,16 @@ func TestDoRecordsTheHeadersSent(t *testing.T) {
 		}
 		got[http.CanonicalHeaderKey(k)] = strings.Join(parts, ", ")
 	}
-	for _, k := range []string{"Host", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "Te"} {
+	for _, k := range []string{"Transfer-Encoding", "Connection", "Upgrade", "Te"} {
 		if v, ok := o.Input.Headers[k]; ok {
-			t.Errorf("recorded %s: %s, a header the step cannot send as written", k, v)
+			t.Errorf("recorded %s: %s, a header the step cannot send", k, v)
 		}
 	}
-	if got["Host"] == "elsewhere.example" {
-		t.Error("the target got the step's Host")
+	if host := strings.TrimPrefix(b.URL, "http://"); got["Host"] != host || o.Input.Headers["Host"] != host {
+		t.Errorf("Host: target got %q, recorded %q; want the URL's %q", got["Host"], o.Input.Headers["Host"], host)
+	}
+	if o.Input.Headers["Content-Length"] != "7" || got["Content-Length"] != "7" {
+		t.Errorf("Content-Length: target got %q, recorded %q; want the body's 7 ({\"a\":1})", got["Content-Length"], o.Input.Headers["Content-Length"])
 	}
 	for k, v := range o.Input.Headers {
 		sent, ok := got[k]
@@ -151,23 +155,56 @@ func TestDoRecordsTheHeadersSent(t *testing.T) {
 		case !ok:
 			t.Errorf("recorded %s: %s, the target never got it", k, v)
 		case strings.Contains(v, connection.Masked):
-			// A secret: recorded masked, sent in clear.
+			// A secret: masked in the record and in the echo alike.
 		case sent != v:
 			t.Errorf("recorded %s: %s, the target got %s", k, v, sent)
 		}
 	}
 	for k := range got {
-		switch k {
-		case "Host", "Content-Length", "Accept-Encoding":
-			continue // written by the transport from the request itself
-		}
 		if _, ok := o.Input.Headers[k]; !ok {
 			t.Errorf("the target got %s: %s, not in the record", k, got[k])
 		}
 	}
-	for _, k := range []string{"X-Custom", "User-Agent", "Content-Type", "Idempotency-Key", "Authorization", "X-Api-Key"} {
+	for _, k := range []string{"X-Custom", "User-Agent", "Content-Type", "Idempotency-Key", "Authorization", "X-Api-Key", "Accept-Encoding"} {
 		if _, ok := o.Input.Headers[k]; !ok {
 			t.Errorf("the record lacks %s (recorded %v)", k, o.Input.Headers)
 		}
+	}
+}
+
+// A request that is never written (nothing listens) keeps the headers it
+// was built with: what would have been sent.
+func TestDoRecordsBuiltHeadersWhenNothingWasSent(t *testing.T) {
+	t.Parallel()
+	s, _ := counter(t)
+	s.Close()
+	o := executor().Do(context.Background(), compile(t, recipe.Step{URL: s.URL + "/x", Headers: map[string]string{"X-Custom": "yes"}}), env(t, ""), nil, "k")
+	if o.Err == nil {
+		t.Fatal("Do succeeded against a closed server")
+	}
+	if o.Input.Headers["X-Custom"] != "yes" || o.Input.Headers["Idempotency-Key"] != "k" {
+		t.Errorf("recorded headers %v, want the request as built", o.Input.Headers)
+	}
+}
+
+// Through a plain-HTTP proxy the transport adds Proxy-Authorization: it is
+// recorded, since it was sent, with the credentials masked.
+func TestDoRecordsProxyAuthorizationMasked(t *testing.T) {
+	t.Parallel()
+	b := bin(t)
+	proxy := realProxy(t, "puser", "proxy-pass-789")
+	conn := &connection.Live{
+		Doc: connection.Document{Name: "p", Type: connection.TypeHTTP, Auth: connection.Auth{Type: connection.AuthNone},
+			Proxy: &connection.Proxy{URL: proxy.URL, Username: "puser", Password: "set"}},
+		Secrets: connection.Secrets{ProxyPassword: "proxy-pass-789"},
+	}
+	o := executor().Do(context.Background(), compile(t, recipe.Step{URL: b.URL + "/anything"}), env(t, ""), conn, "")
+	mustSucceed(t, o)
+	if got := o.Input.Headers["Proxy-Authorization"]; got != "Basic "+connection.Masked {
+		t.Errorf("recorded Proxy-Authorization %q, want Basic %s", got, connection.Masked)
+	}
+	rec, _ := json.Marshal(o.Input)
+	if strings.Contains(string(rec), "proxy-pass-789") || strings.Contains(string(rec), "cHVzZXI6cHJveHktcGFzcy03ODk") {
+		t.Errorf("the record holds the proxy password: %s", rec)
 	}
 }
