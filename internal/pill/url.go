@@ -132,8 +132,8 @@ func (p *pill) escapesItself() bool {
 		return false
 	}
 	code := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(p.text, "{{"), "}}"))
-	rest, ok := strings.CutPrefix(code, "urlEncode(")
-	if !ok {
+	rest, ok := strings.CutPrefix(code, "urlEncode")
+	if rest, ok = strings.CutPrefix(strings.TrimLeft(rest, " \t"), "("); !ok {
 		return false
 	}
 	// The "(" after urlEncode must close at the very end.

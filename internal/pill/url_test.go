@@ -42,6 +42,7 @@ func TestRenderURLEscapesPillsByPart(t *testing.T) {
 		{"https://{{trigger.shop}}.example.com/x", "https://evil.com%2F%23.example.com/x"},
 		// Escaped by its author: left alone.
 		{"https://t.example/s?q={{ urlEncode(trigger.q) }}", "https://t.example/s?q=a+b%26c%3Dd%2Be"},
+		{"https://t.example/s?q={{urlEncode (trigger.q)}}", "https://t.example/s?q=a+b%26c%3Dd%2Be"},
 		// A urlEncode that is not the outermost call is escaped as usual.
 		{`https://t.example/s?q={{ urlEncode(trigger.q) + "&x" }}`, "https://t.example/s?q=a%2Bb%2526c%253Dd%252Be%26x"},
 	}
