@@ -2,6 +2,7 @@ package pill
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -84,4 +85,41 @@ func TestRenderURLMissingDataIsAnError(t *testing.T) {
 	if _, err := MustCompile("https://t.example/{{trigger.nope}}").RenderURL(Env{Trigger: map[string]any{}}); err == nil {
 		t.Fatal("rendered a URL with a missing pill")
 	}
+}
+
+// FuzzRenderURLKeepsShape: whatever the data, a pill in the path is one
+// segment and a pill in the query is one parameter's value, each read back
+// exactly; the host, the other segments and parameters are untouched.
+func FuzzRenderURLKeepsShape(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"a/../b?x=1#f", "v&w=1"}, {"..", "#"}, {".", "%zz"}, {"%2F", "+ +"}, {"", ""},
+		{"é/ü", "é"}, {"a;b,c", "a=b"}, {"\x00\r\n", "\t"}, {"@evil.com", "http://x/?y"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	tmpl := MustCompile("https://t.example/a/{{trigger.v}}/b?k={{trigger.w}}&z=1")
+	f.Fuzz(func(t *testing.T, v, w string) {
+		got, err := tmpl.RenderURL(Env{Trigger: map[string]any{"v": v, "w": w}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("%q does not parse: %v", got, err)
+		}
+		if u.Host != "t.example" || u.Fragment != "" || u.User != nil {
+			t.Fatalf("%q: host %q fragment %q user %v", got, u.Host, u.Fragment, u.User)
+		}
+		segs := strings.Split(u.EscapedPath(), "/")
+		if len(segs) != 4 || segs[1] != "a" || segs[3] != "b" {
+			t.Fatalf("%q: path segments %q, want a, the value, b", got, segs)
+		}
+		if seg, err := url.PathUnescape(segs[2]); err != nil || seg != v {
+			t.Fatalf("%q: segment reads back %q (%v), want %q", got, seg, err, v)
+		}
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil || len(q) != 2 || len(q["k"]) != 1 || q.Get("k") != w || q.Get("z") != "1" {
+			t.Fatalf("%q: query %v (%v), want k=%q and z=1", got, q, err, w)
+		}
+	})
 }
