@@ -465,7 +465,39 @@ func TestValidate(t *testing.T) {
 		{
 			"bad header name",
 			func(d *Document) { d.Auth = Auth{Type: AuthHeader, Headers: map[string]string{"X-Api Key": "k"}} },
-			[]Problem{{"auth.headers", `"X-Api Key" is not a valid header name`}},
+			[]Problem{{"auth.headers", "\"X-Api Key\" is not a valid header name: ' ' is not allowed in one (letters, digits and !#$%&'*+-.^_`|~ only)"}},
+		},
+		{
+			"header name with a line break",
+			func(d *Document) { d.Auth = Auth{Type: AuthHeader, Headers: map[string]string{"X-A\r\nX-B": "k"}} },
+			[]Problem{{"auth.headers", "\"X-A\\r\\nX-B\" is not a valid header name: '\\r' is not allowed in one (letters, digits and !#$%&'*+-.^_`|~ only)"}},
+		},
+		{
+			"Host as an auth header",
+			func(d *Document) { d.Auth = Auth{Type: AuthCustom, Headers: map[string]string{"Host": "k"}} },
+			[]Problem{{"auth.headers", `"Host" is set by the HTTP client from the URL and cannot be set here: put the host in the URL`}},
+		},
+		{
+			"Content-Length as an auth header",
+			func(d *Document) { d.Auth = Auth{Type: AuthHeader, Headers: map[string]string{"Content-Length": "1"}} },
+			[]Problem{{"auth.headers", `"Content-Length" is a connection-level header set by the HTTP client and cannot be set here: it would not be sent`}},
+		},
+		{
+			"header value with a line break (never quoted: it is a secret)",
+			func(d *Document) {
+				d.Auth = Auth{Type: AuthHeader, Headers: map[string]string{"X-Api-Key": "s3cret\r\nX-Evil: 1"}}
+			},
+			[]Problem{{"auth.headers.X-Api-Key", "a header value cannot hold a line break"}},
+		},
+		{
+			"bearer token with a line break",
+			func(d *Document) { d.Auth = Auth{Type: AuthBearer, Token: "tok\nX-Evil: 1"} },
+			[]Problem{{"auth.token", "a header value cannot hold a line break (it is sent in the Authorization header)"}},
+		},
+		{
+			"ftp test url",
+			func(d *Document) { d.Test = &TestRequest{URL: "ftp://files.example.com/"} },
+			[]Problem{{"test.url", `scheme "ftp" is not http or https`}},
 		},
 		{"missing name", func(d *Document) { d.Name = " " }, []Problem{{"name", "is required"}}},
 		{"oauth2 without its object", func(d *Document) { d.Type = TypeHTTPOAuth2 }, []Problem{{"oauth2", "is required for type http_oauth2 (token_url, client_id, client_secret, …)"}}},

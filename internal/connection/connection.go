@@ -190,16 +190,12 @@ func (d *Document) Validate() []Problem {
 	default:
 		add("auth.type", "unknown auth type %q (want none, basic, header, query, custom, bearer or digest)", a.Type)
 	}
-	for k := range a.Headers {
-		if k == "" || strings.ContainsAny(k, " :\r\n") {
-			add("auth.headers", "%q is not a valid header name", k)
-		}
-	}
 	if d.Test != nil {
 		if d.Test.URL == "" {
 			add("test.url", "is required")
 		}
 	}
+	ps = append(ps, d.requestProblems()...)
 	if d.Timeout != "" {
 		if t, err := time.ParseDuration(d.Timeout); err != nil || t <= 0 || t > MaxTimeout {
 			add("timeout", "%q is not a duration between 1ms and %s (e.g. \"20s\")", d.Timeout, MaxTimeout)

@@ -2,10 +2,8 @@ package httpx
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"syscall"
 	"time"
 )
@@ -16,8 +14,10 @@ var ErrForbiddenAddress = errors.New("address not allowed")
 
 // ClientOptions configure the guarded outbound client.
 type ClientOptions struct {
-	// AllowPrivateNetworks lets requests reach private, loopback and
-	// link-local addresses (tests and local setups).
+	// AllowPrivateNetworks lets requests reach any address: private,
+	// loopback, link-local, this host's own (tests and local setups).
+	// Without it only global unicast addresses that are not this host's
+	// are dialed (see addressguard.go).
 	AllowPrivateNetworks bool
 	// MaxIdleConnsPerHost keeps connections to busy targets warm.
 	MaxIdleConnsPerHost int
@@ -28,6 +28,7 @@ type ClientOptions struct {
 // name pointing inward nor a redirect can slip past the check. It has no
 // overall timeout: each request carries its step's deadline in its context.
 func NewClient(opt ClientOptions) *http.Client {
+	guard := newAddressGuard()
 	dialer := &net.Dialer{
 		Timeout:   10 * time.Second,
 		KeepAlive: 30 * time.Second,
@@ -35,7 +36,7 @@ func NewClient(opt ClientOptions) *http.Client {
 			if opt.AllowPrivateNetworks {
 				return nil
 			}
-			return checkAddress(address)
+			return guard.check(address)
 		},
 	}
 	idle := opt.MaxIdleConnsPerHost
@@ -62,42 +63,6 @@ func NewClient(opt ClientOptions) *http.Client {
 			return nil
 		},
 	}
-}
-
-// checkAddress refuses addresses that lead into the operator's own network.
-func checkAddress(address string) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
-	}
-	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || isSharedOrReserved(ip) {
-		return fmt.Errorf("%w: %s is a private or local address (start the server with --allow-private-networks to allow it)", ErrForbiddenAddress, ip)
-	}
-	return nil
-}
-
-var reserved = []netip.Prefix{
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("64:ff9b::/96"), // NAT64 can reach IPv4 private space
-}
-
-func isSharedOrReserved(ip netip.Addr) bool {
-	for _, p := range reserved {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 // IsForbidden reports whether err came from the address guard.

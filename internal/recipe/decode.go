@@ -83,7 +83,7 @@ var (
 	paginationFields = set("type", "next_path", "token_path", "token_param", "param", "start", "page_size", "size_param", "max_pages")
 	verifyFields     = set("scheme", "secret", "header", "username", "password", "tolerance")
 	stepFields       = set("id", "name", "action", "connection", "method", "url", "query", "headers", "body_type", "body",
-		"response_type", "response_example", "timeout", "max_attempts")
+		"response_type", "response_example", "timeout", "max_attempts", "url_encoding")
 )
 
 func set(names ...string) map[string]bool {

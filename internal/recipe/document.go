@@ -122,7 +122,15 @@ type Step struct {
 	ResponseExample Example           `json:"response_example,omitempty"`
 	Timeout         Duration          `json:"timeout,omitempty"`
 	MaxAttempts     int               `json:"max_attempts,omitempty"`
+	// URLEncoding says how pill values are written into URL: "" (the
+	// default) percent-encodes each for the part of the URL it sits in;
+	// URLEncodingNone writes them as they are (see pill.RenderURL).
+	URLEncoding string `json:"url_encoding,omitempty"`
 }
+
+// URLEncodingNone is Step.URLEncoding for pill values written into the
+// URL as they are: the recipe's author vouches for the data.
+const URLEncodingNone = "none"
 
 // Example is a pasted example payload. The document may give it as a
 // string (as the seed's YAML block does) or as a JSON value; either way it

@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/payload"
 	"github.com/patchbay/patchbay/internal/pill"
+	"github.com/patchbay/patchbay/internal/recipe"
 )
 
 // DefaultMaxResponseBytes caps a response body kept in a job.
@@ -108,16 +109,20 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	sent := &sentHeaders{}
+	ctx = sent.trace(ctx)
 	resp, err := client.Do(req.WithContext(ctx))
 	var digestErr error
 	if err == nil && resp.StatusCode == http.StatusUnauthorized && conn != nil && conn.Doc.Auth.Type == connection.AuthDigest {
-		resp, err, digestErr = e.answerDigest(ctx, client, req, resp, conn, recorded)
+		resp, err, digestErr = e.answerDigest(ctx, client, req, resp, conn, recorded, sent)
 	}
 	var tokenErr error
 	if err == nil && conn.IsOAuth2() {
-		resp, err, tokenErr = e.renewAndResend(ctx, client, req, resp, conn, recorded)
+		resp, err, tokenErr = e.renewAndResend(ctx, client, req, resp, conn, recorded, sent)
 		redact = conn.Redactor() // the new token is masked too
 	}
+	// The record is what the transport wrote, when it wrote anything.
+	sent.record(recorded, conn)
 	if err != nil {
 		return Outcome{Input: recorded, Err: describeTransportError(err, timeout, redact), Retryable: transportRetryable(err)}
 	}
@@ -165,7 +170,7 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 // once, its body rebuilt by GetBody. The recorded headers become those of
 // the resent request (Authorization: Digest ****). When the challenge
 // cannot be answered it returns the 401 as it is, with the reason.
-func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input) (*http.Response, error, error) {
+func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input, sent *sentHeaders) (*http.Response, error, error) {
 	authz, err := conn.DigestAuthorization(req.Method, req.URL.RequestURI(), resp.Header.Values("WWW-Authenticate"))
 	if err != nil {
 		return resp, nil, err
@@ -183,6 +188,7 @@ func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *h
 	resp.Body.Close()
 	retry.Header.Set("Authorization", authz)
 	recorded.Headers = flatten(conn.MaskHeaders(retry.Header), nil)
+	sent.reset()
 	resp, err = client.Do(retry)
 	return resp, err, nil
 }
@@ -196,7 +202,11 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 		c := *r.staticURL
 		u = &c
 	} else {
-		rawURL, err := r.url.RenderString(env)
+		render := r.url.RenderURL
+		if r.Step.URLEncoding == recipe.URLEncodingNone {
+			render = r.url.RenderString
+		}
+		rawURL, err := render(env)
 		if err != nil {
 			return nil, in, fmt.Errorf("url: %w", err)
 		}
@@ -239,8 +249,8 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 		if err != nil {
 			return nil, in, fmt.Errorf("headers.%s: %w", f.name, err)
 		}
-		if strings.ContainsAny(v, "\r\n") {
-			return nil, in, fmt.Errorf("headers.%s: value contains a line break", f.name)
+		if err := httpx.CheckHeaderValue(v); err != nil {
+			return nil, in, fmt.Errorf("headers.%s: %w", f.name, err)
 		}
 		req.Header.Set(f.name, v)
 	}
@@ -252,6 +262,17 @@ func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *co
 		if err := e.setAccessToken(ctx, req, conn); err != nil {
 			return nil, in, err
 		}
+	}
+	// A recipe or connection saved before such headers were refused may
+	// still name one; the transport would not send it as written (Host
+	// comes from the URL, Content-Length from the body, HTTP/2 sends no
+	// connection headers), so it is neither sent nor recorded.
+	for name := range req.Header {
+		if httpx.IsTransportOwnedHeader(name) {
+			req.Header.Del(name)
+		}
+	}
+	if conn != nil {
 		redact := conn.Redactor()
 		// A secret may also sit in the URL's path (httpbin's /digest-auth
 		// takes the password there): mask it wherever it appears.
@@ -319,7 +340,10 @@ func resolveURL(raw string, conn *connection.Live) (*url.URL, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connection base_url: %v", err)
 		}
-		u = base.ResolveReference(&url.URL{Path: strings.TrimLeft(u.Path, "/"), RawQuery: u.RawQuery})
+		// RawPath keeps the path's escaping: a pill value's "%2F" or
+		// "%2E%2E" must stay text, not become a separator or a dot segment.
+		ref := &url.URL{Path: strings.TrimLeft(u.Path, "/"), RawPath: strings.TrimLeft(u.RawPath, "/"), RawQuery: u.RawQuery}
+		u = base.ResolveReference(ref)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an absolute http(s) URL", raw)

@@ -38,7 +38,7 @@ func (e *Executor) setAccessToken(ctx context.Context, req *http.Request, conn *
 // token (one refresh however many requests ask at once) and resends the
 // request once. When no new token can be had it returns the response as
 // it was, with the reason (e.g. the connection needs reauthorization).
-func (e *Executor) renewAndResend(ctx context.Context, client *http.Client, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input) (*http.Response, error, error) {
+func (e *Executor) renewAndResend(ctx context.Context, client *http.Client, req *http.Request, resp *http.Response, conn *connection.Live, recorded *Input, sent *sentHeaders) (*http.Response, error, error) {
 	var body []byte
 	if conn.NeedsBodyForRefresh() {
 		limit := e.MaxResponseBytes
@@ -74,6 +74,7 @@ func (e *Executor) renewAndResend(ctx context.Context, client *http.Client, req 
 	resp.Body.Close()
 	retry.Header.Set("Authorization", "Bearer "+tok)
 	recorded.Headers = flatten(conn.MaskHeaders(retry.Header), nil)
+	sent.reset()
 	resp, err = client.Do(retry)
 	return resp, err, nil
 }

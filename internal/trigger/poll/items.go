@@ -14,6 +14,13 @@ const bodyName = "body"
 // its own: a repeated element becomes one, so a single record is an object
 // and no record at all is an absent or empty element; both are read as the
 // list they stand for.
+//
+// A null found at a non-empty path is a list with no records: many APIs
+// answer {"items": null} when there is nothing to list, and failing that
+// poll would back off and let records that appear meanwhile be taken as a
+// baseline. An absent key stays an error naming the path, since it more
+// likely means a wrong items_path than an empty list. A null body with the
+// empty path stays an error too: it cannot be told from an empty body.
 func itemsAt(body any, path fieldPath, responseType string) ([]any, error) {
 	if body == nil && len(path.segs) == 0 {
 		return nil, fmt.Errorf("%s: the response body is empty, not a list of records", describeItemsPath(path))
@@ -24,6 +31,9 @@ func itemsAt(body any, path fieldPath, responseType string) ([]any, error) {
 			return []any{}, nil
 		}
 		return nil, fmt.Errorf("%s: %s", describeItemsPath(path), lerr.reason)
+	}
+	if v == nil && len(path.segs) > 0 {
+		return []any{}, nil
 	}
 	switch list := v.(type) {
 	case []any:
