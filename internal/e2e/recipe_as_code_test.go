@@ -58,7 +58,7 @@ func asCodeRecipes(target string) map[string]map[string]any {
 			"steps": step("webhook")},
 		"polling": {"name": "poll records", "trigger": map[string]any{"type": "polling", "url": target + "/anything/items",
 			"interval": "1m", "items_path": "items", "id_path": "id", "cursor_path": "updated_at",
-			"pagination": map[string]any{"type": "page", "param": "page", "page_size": 50, "size_param": "per_page", "max_pages": 5},
+			"pagination":       map[string]any{"type": "page", "param": "page", "page_size": 50, "size_param": "per_page", "max_pages": 5},
 			"response_example": `{"items": [{"id": "r1", "updated_at": "2026-01-01T00:00:00Z"}]}`},
 			"steps": step("polling")},
 		"schedule": {"name": "weekday report", "trigger": map[string]any{"type": "schedule", "cron": "15 9 * * 1-5", "timezone": "Europe/Paris"},
