@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/patchbay/patchbay/internal/apiview"
 	"github.com/patchbay/patchbay/internal/oauth/oauthtest"
 )
 
@@ -103,6 +105,7 @@ func TestBrowserUI(t *testing.T) {
 	// The document saves as shown: the view's own fields (trigger_health, drift) are not in it.
 	b.do("save the recipe", chromedp.Click(chromedp.CSS(".editor-bar button.primary")))
 	b.waitText(".editor-status", "Saved", true)
+	b.editorHoldsDocumentOnly()
 
 	// The manual recipe: Run with a JSON body, then follow the link to its job.
 	b.do("run the manual recipe",
@@ -235,6 +238,27 @@ func (b *browser) waitText(selector, want string, exact bool) {
 			b.t.Fatalf("waiting for %q in %s: %v\npage: %s", want, selector, err, b.pageText())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// editorHoldsDocumentOnly checks the recipe editor: its document has the
+// document's fields and none that the server owns (apiview's list, which
+// the page is given).
+func (b *browser) editorHoldsDocumentOnly() {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	keys, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`Object.keys(JSON.parse(document.querySelector("textarea.editor-text").value)).sort()`))
+	fatalIf(b.t, err, "read the recipe editor")
+	if want := []string{"name", "steps", "trigger"}; !slices.Equal(keys, want) {
+		b.t.Errorf("the recipe editor holds fields %q, want the document's %q", keys, want)
+	}
+	named, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`document.querySelector('meta[name="patchbay-recipe-server-fields"]').content`))
+	fatalIf(b.t, err, "read the page's server fields")
+	if want := strings.Join(apiview.RecipeServerFieldNames(), " "); named != want {
+		b.t.Errorf("the page names the server fields %q, want %q", named, want)
 	}
 }
 
