@@ -27,6 +27,7 @@ import (
 // failing poll's trigger panel, and run a manual recipe to its job. Every
 // assertion is on text the page shows.
 func TestBrowserUI(t *testing.T) {
+	t.Parallel()
 	exe := chromiumPath(t)
 	s := startServer(t)
 	a := &recordingAPI{server: s}

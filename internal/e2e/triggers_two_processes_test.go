@@ -11,6 +11,7 @@ import (
 // schedule and each new record of a poll yields exactly one job, however
 // the two processes race for them.
 func TestTriggersFireOnceAcrossTwoProcesses(t *testing.T) {
+	t.Parallel() // each process binds a port of its own (--addr-file)
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
 	a := startProcessAnyPort(t, bin, dir)
