@@ -27,7 +27,7 @@ func (a *API) parseConnection(r *http.Request) (connection.Document, error) {
 		return connection.Document{}, err
 	}
 	var d connection.Document
-	if err := decodeStrict(b, &d); err != nil {
+	if err := decodeConnection(b, &d); err != nil {
 		return d, err
 	}
 	d.Normalize()

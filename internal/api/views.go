@@ -38,6 +38,13 @@ func decodeRecipe(b []byte) (recipe.Document, []recipe.Problem) {
 	return recipe.Decode(apiview.StripRecipeServerFields(b))
 }
 
+// decodeConnection reads a connection document sent to the API, less the
+// fields the server owns (apiview.ConnectionServerFields), refusing
+// unknown fields.
+func decodeConnection(b []byte, d *connection.Document) error {
+	return decodeStrict(apiview.StripConnectionServerFields(b), d)
+}
+
 // driftJobs is how many of a recipe's newest jobs its drift looks at.
 const driftJobs = 20
 

@@ -77,7 +77,7 @@ type ConnectionView struct {
 }
 
 // ConnectionServerFields are the fields of a connection view that the
-// server owns.
+// server owns; like a recipe's, they are ignored in a document sent.
 type ConnectionServerFields struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -198,13 +198,21 @@ func jsonNames(t reflect.Type) []string {
 // is taken as its document. Anything that is not a JSON object, or holds
 // no server-owned member, is returned unchanged (the document decoder
 // then reports what is wrong with it, with its line and column).
-func StripRecipeServerFields(b []byte) []byte {
+func StripRecipeServerFields(b []byte) []byte { return stripMembers(b, RecipeServerFieldNames()) }
+
+// StripConnectionServerFields is StripRecipeServerFields for a connection
+// document.
+func StripConnectionServerFields(b []byte) []byte {
+	return stripMembers(b, ConnectionServerFieldNames())
+}
+
+func stripMembers(b []byte, names []string) []byte {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(b, &obj) != nil || obj == nil {
 		return b
 	}
 	found := false
-	for _, name := range RecipeServerFieldNames() {
+	for _, name := range names {
 		if _, ok := obj[name]; ok {
 			delete(obj, name)
 			found = true

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -230,6 +231,9 @@ func (a *applier) apply(ctx context.Context, doc jsonObject) (applyResult, error
 		return applyResult{applyCreated, v.ID, v.Name}, nil
 	}
 	current, err := a.current(ctx, id)
+	if client.StatusOf(err) == http.StatusNotFound {
+		return res, fmt.Errorf("id: no recipe %s on this server; without the id the file is applied by name", id)
+	}
 	if err != nil {
 		return res, err
 	}

@@ -129,7 +129,7 @@ func exportAll(ctx context.Context, c *client.Client, dir, format string, stdout
 	return nil
 }
 
-// slugOf makes a file name of a recipe name: lower-case letters and
+// slugOf makes a file name of a recipe name: lower-case ASCII letters and
 // digits, other runs of characters as one dash, at most 60 characters.
 func slugOf(name string) string {
 	var b strings.Builder

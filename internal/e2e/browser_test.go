@@ -87,6 +87,17 @@ func TestBrowserUI(t *testing.T) {
 		t.Fatalf("the page says connected, the API says %q", got.Status)
 	}
 
+	// Edited as code, the connection shows its document alone (none of the
+	// view's own fields) and saves as shown.
+	b.eval("open the connection editor", `(() => {
+		const edit = [...document.querySelectorAll('tr.connection[data-connection="crm"] button')].find((b) => b.textContent === "Edit");
+		edit.click();
+		return true;
+	})()`)
+	b.editorHolds(apiview.ConnectionServerFieldNames(), "name", "type", "base_url", "auth", "oauth2")
+	b.do("save the connection", chromedp.Click(chromedp.CSS(".editor-bar button.primary")))
+	b.waitGone("textarea.editor-text")
+
 	// The recipes list says what each trigger does.
 	b.do("open the recipes", chromedp.Click(chromedp.CSS(`#nav a[data-section="recipes"]`)))
 	row := func(id string) string { return `tr:has(a[href="#/recipes/` + id + `"])` }
@@ -247,19 +258,53 @@ func (b *browser) waitText(selector, want string, exact bool) {
 // the page is given).
 func (b *browser) editorHoldsDocumentOnly() {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-	defer cancel()
-	keys, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
-		`Object.keys(JSON.parse(document.querySelector("textarea.editor-text").value)).sort()`))
-	fatalIf(b.t, err, "read the recipe editor")
-	if want := []string{"name", "steps", "trigger"}; !slices.Equal(keys, want) {
-		b.t.Errorf("the recipe editor holds fields %q, want the document's %q", keys, want)
-	}
-	named, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`document.querySelector('meta[name="patchbay-recipe-server-fields"]').content`))
-	fatalIf(b.t, err, "read the page's server fields")
+	b.editorHolds(apiview.RecipeServerFieldNames(), "name", "trigger", "steps")
+	named := b.eval("read the page's server fields", `document.querySelector('meta[name="patchbay-recipe-server-fields"]').content`)
 	if want := strings.Join(apiview.RecipeServerFieldNames(), " "); named != want {
 		b.t.Errorf("the page names the server fields %q, want %q", named, want)
+	}
+}
+
+// editorHolds checks that the open JSON editor's document has the fields
+// want and none of owned.
+func (b *browser) editorHolds(owned []string, want ...string) {
+	b.t.Helper()
+	keys := strings.Fields(b.eval("read the editor",
+		`Object.keys(JSON.parse(document.querySelector("textarea.editor-text").value)).join(" ")`))
+	for _, k := range want {
+		if !slices.Contains(keys, k) {
+			b.t.Errorf("the editor lacks %s: it holds %q", k, keys)
+		}
+	}
+	for _, k := range owned {
+		if slices.Contains(keys, k) {
+			b.t.Errorf("the editor holds the server's field %s: %q", k, keys)
+		}
+	}
+}
+
+// eval runs a script in the page and returns its result as text.
+func (b *browser) eval(what, script string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[any](script))
+	if err != nil {
+		b.t.Fatalf("%s: %v\npage: %s", what, err, b.pageText())
+	}
+	return fmt.Sprint(out)
+}
+
+// waitGone waits until no element matches the CSS selector.
+func (b *browser) waitGone(selector string) {
+	b.t.Helper()
+	args, _ := json.Marshal(selector)
+	deadline := time.Now().Add(step)
+	for b.eval("look for "+selector, `document.querySelector(`+string(args)+`) === null`) != "true" {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s is still there\npage: %s", selector, b.pageText())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -311,3 +311,40 @@ func dirNames(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// A connection view PUT back as read (created_at, warnings and all, as
+// the web UI's editor sent it) is taken as its document, secrets kept.
+// Before, the server refused created_at as an unknown field.
+func TestConnectionViewPutBackAsRead(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	c := s.client()
+	created, err := c.CreateConnection(ctx, map[string]any{"name": "api", "type": "http", "base_url": "https://api.example.com",
+		"auth": map[string]any{"type": "header", "headers": map[string]any{"X-Api-Key": "key-kept-on-the-server"}},
+		"tls":  map[string]any{"insecure_skip_verify": true}})
+	fatalIf(t, err, "create connection")
+	var list struct {
+		Connections []json.RawMessage `json:"connections"`
+	}
+	fatalIf(t, c.Do(ctx, "GET", "/api/v1/connections", nil, &list), "list")
+	if len(list.Connections) != 1 || !bytes.Contains(list.Connections[0], []byte(`"created_at"`)) || !bytes.Contains(list.Connections[0], []byte(`"warnings"`)) {
+		t.Fatalf("list view: %s", list.Connections)
+	}
+	after, err := c.UpdateConnection(ctx, created.ID, list.Connections[0])
+	if err != nil {
+		t.Fatalf("PUT of the connection view as read: %v", err)
+	}
+	if !reflect.DeepEqual(after.Document, created.Document) {
+		t.Errorf("document changed by a PUT of its own view:\n%+v\nwant\n%+v", after.Document, created.Document)
+	}
+	if got := after.Auth.Headers["X-Api-Key"]; got != "set" {
+		t.Errorf("secret header reads %q, want \"set\"", got)
+	}
+	// Unknown fields that are not the server's are still refused.
+	code, raw, err := c.Raw(ctx, "PUT", "/api/v1/connections/"+created.ID, `{"name": "api", "type": "http", "auth": {"type": "none"}, "creatd_at": 1}`)
+	fatalIf(t, err, "put")
+	if code != 400 || !bytes.Contains(raw, []byte("creatd_at")) {
+		t.Errorf("a misspelt field: %d %s, want 400 naming it", code, raw)
+	}
+}

@@ -25,10 +25,12 @@ func renderIndex(as *assets) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The page names the fields the server adds to a recipe view, read
+	// The page names the fields the server adds to recipe and connection
+	// views, read
 	// from the API's view type, so the editor shows only the document
 	// without keeping a list of its own.
-	data := struct{ RecipeServerFields string }{strings.Join(apiview.RecipeServerFieldNames(), " ")}
+	data := struct{ RecipeServerFields, ConnectionServerFields string }{
+		strings.Join(apiview.RecipeServerFieldNames(), " "), strings.Join(apiview.ConnectionServerFieldNames(), " ")}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return nil, err

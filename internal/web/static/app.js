@@ -17,6 +17,7 @@
   // would invite edits that silently do nothing). The page names them,
   // from the API's view type: this file keeps no list of its own.
   const SERVER_KEYS = metaList("patchbay-recipe-server-fields");
+  const CONNECTION_SERVER_KEYS = metaList("patchbay-connection-server-fields");
 
   // metaList reads a space-separated list from a <meta> of the page.
   function metaList(name) {
@@ -1345,7 +1346,8 @@
       editSlot, list);
 
     function openEditor(c) {
-      const doc = c ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "id")) : NEW_CONNECTION;
+      const doc = c ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "id" && !CONNECTION_SERVER_KEYS.includes(k)))
+        : NEW_CONNECTION;
       const cancel = button("Cancel", () => editSlot.replaceChildren());
       const editor = jsonEditor(v, {
         value: JSON.stringify(doc, null, 2),
