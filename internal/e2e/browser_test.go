@@ -75,6 +75,9 @@ func TestBrowserUI(t *testing.T) {
 
 	// Connect: the provider's login form, typed into, then patchbay's callback page.
 	b.do("connect", chromedp.Click(chromedp.CSS(`tr.connection-notes[data-connection="crm"] button.connect`)))
+	// The form is typed into once the redirects to it are over: a node
+	// found on a page that then navigates is gone (seen on a loaded box).
+	b.waitLoaded("/login/")
 	b.do("log in at the provider",
 		chromedp.SendKeys(chromedp.ID("username"), p.Username()),
 		chromedp.SendKeys(chromedp.ID("password"), oauthtest.UserPassword),
@@ -293,6 +296,25 @@ func (b *browser) eval(what, script string) string {
 		b.t.Fatalf("%s: %v\npage: %s", what, err, b.pageText())
 	}
 	return fmt.Sprint(out)
+}
+
+// waitLoaded waits until the page's URL holds path and it has loaded.
+func (b *browser) waitLoaded(path string) {
+	b.t.Helper()
+	args, _ := json.Marshal(path)
+	deadline := time.Now().Add(step)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.href.includes(`+string(args)+`) && document.readyState === "complete"`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("waiting for a loaded page at %s: %v\npage: %s", path, err, b.pageText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // waitGone waits until no element matches the CSS selector.
