@@ -214,12 +214,7 @@ func (a *API) now() time.Time {
 }
 
 func (a *API) getWorkspace(w http.ResponseWriter, r *http.Request) error {
-	httpx.JSON(w, http.StatusOK, map[string]any{
-		"id":               a.Workspace.ID,
-		"name":             a.Workspace.Name,
-		"webhook_token":    a.Workspace.WebhookToken,
-		"webhook_base_url": a.webhookBaseURL(),
-	})
+	httpx.JSON(w, http.StatusOK, a.workspaceView())
 	return nil
 }
 

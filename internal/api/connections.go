@@ -2,11 +2,11 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/apiview"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/connection"
 	"github.com/patchbay/patchbay/internal/httpx"
@@ -16,34 +16,13 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-type connectionView struct {
-	connection.Document
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	// Warnings name risky settings (tls.insecure_skip_verify).
-	Warnings []string `json:"warnings,omitempty"`
-	// TestResult is set when a save ran the connection's test request.
-	TestResult *testResult `json:"test_result,omitempty"`
-	// OAuth2 connections: redirect_url, oauth2_status, … (oauth.go).
-	*oauth2View
-}
-
-func connView(sc store.Connection) (connectionView, error) {
-	var d connection.Document
-	if err := json.Unmarshal(sc.Doc, &d); err != nil {
-		return connectionView{}, err
-	}
-	d.ID = sc.ID
-	return connectionView{Document: d, CreatedAt: sc.CreatedAt, UpdatedAt: sc.UpdatedAt, Warnings: d.Warnings()}, nil
-}
-
 func (a *API) parseConnection(r *http.Request) (connection.Document, error) {
 	b, err := readBody(r)
 	if err != nil {
 		return connection.Document{}, err
 	}
 	var d connection.Document
-	return d, decodeStrict(b, &d)
+	return d, decodeConnection(b, &d)
 }
 
 func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
@@ -84,19 +63,6 @@ func (a *API) respondConnection(w http.ResponseWriter, r *http.Request, id strin
 	return nil
 }
 
-// storedView reads a connection and shapes it for the API.
-func (a *API) storedView(r *http.Request, id string) (store.Connection, connectionView, error) {
-	sc, err := a.Store.Connection(r.Context(), id)
-	if err != nil {
-		return sc, connectionView{}, err
-	}
-	v, err := connView(sc)
-	if err != nil {
-		return sc, v, err
-	}
-	return sc, v, a.addOAuth2View(r, &v)
-}
-
 // respondSavedConnection answers a create or update: the stored document
 // and, when the connection has a test request (and is not OAuth2, whose
 // test needs a user's grant first), the result of running it. The
@@ -115,7 +81,7 @@ func (a *API) respondSavedConnection(w http.ResponseWriter, r *http.Request, id 
 		res, err := a.runConnectionTest(r.Context(), live)
 		if err != nil {
 			msg := err.Error()
-			res = testResult{OK: false, Error: &msg, Stage: httprequest.StageRequest, Diagnosis: "the test request is not valid: " + msg}
+			res = apiview.ConnectionTest{OK: false, Error: &msg, Stage: httprequest.StageRequest, Diagnosis: "the test request is not valid: " + msg}
 		}
 		v.TestResult = &res
 	}
@@ -133,17 +99,11 @@ func (a *API) listConnections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := viewsOf(cs, func(sc store.Connection) (connectionView, error) {
-		v, err := connView(sc)
-		if err != nil {
-			return v, err
-		}
-		return v, a.addOAuth2View(r, &v)
-	})
+	out, err := viewsOf(cs, func(sc store.Connection) (apiview.ConnectionView, error) { return a.connectionView(r, sc) })
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"connections": out})
+	httpx.JSON(w, http.StatusOK, apiview.ConnectionList{Connections: out})
 	return nil
 }
 
@@ -158,18 +118,6 @@ func (a *API) deleteConnection(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// testResult is the answer of a connection test.
-type testResult struct {
-	OK         bool    `json:"ok"`
-	Status     int     `json:"status"`
-	Error      *string `json:"error"`
-	DurationMS int64   `json:"duration_ms"`
-	// Stage is where the test failed (dns, connect, tls, http, auth, or
-	// request when the test request itself is invalid); omitted on success.
-	Stage     string `json:"stage,omitempty"`
-	Diagnosis string `json:"diagnosis,omitempty"`
 }
 
 // testConnection runs the connection's test request with its auth.
@@ -192,17 +140,17 @@ func (a *API) testConnection(w http.ResponseWriter, r *http.Request) error {
 // runConnectionTest sends live's test request with its auth; it is the one
 // path behind POST /connections/{id}/test and the test run on save. The
 // error is only for a test request that does not compile.
-func (a *API) runConnectionTest(ctx context.Context, live *connection.Live) (testResult, error) {
+func (a *API) runConnectionTest(ctx context.Context, live *connection.Live) (apiview.ConnectionTest, error) {
 	req, err := httprequest.Compile(recipe.Step{ID: "test", Action: recipe.ActionHTTPRequest, Method: live.Doc.Test.Method,
 		URL: live.Doc.Test.URL, BodyType: "none", ResponseType: "raw"})
 	if err != nil {
-		return testResult{}, errors.New("test.url: " + err.Error())
+		return apiview.ConnectionTest{}, errors.New("test.url: " + err.Error())
 	}
 	start := time.Now()
 	out := a.Executor.Do(ctx, req, pill.Env{}, live, "")
 	// live was opened for this test alone: drop its own client's connections.
 	live.CloseIdleConnections()
-	res := testResult{OK: out.Err == nil, DurationMS: time.Since(start).Milliseconds()}
+	res := apiview.ConnectionTest{OK: out.Err == nil, DurationMS: time.Since(start).Milliseconds()}
 	if out.Output != nil {
 		res.Status = out.Output.Status
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/apiview"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/job"
@@ -55,11 +56,11 @@ func (a *API) listJobs(w http.ResponseWriter, r *http.Request) error {
 		c := rows[want-1].ID
 		next = &c
 	}
-	out := make([]job.Summary, len(rows))
+	out := make([]apiview.JobSummary, len(rows))
 	for i, j := range rows {
 		out[i] = job.SummaryFromStore(j)
 	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"jobs": out, "next_cursor": next})
+	httpx.JSON(w, http.StatusOK, apiview.JobList{Jobs: out, NextCursor: next})
 	return nil
 }
 

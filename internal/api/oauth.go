@@ -17,29 +17,6 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// oauth2View is what the view of an http_oauth2 connection adds: where the
-// provider must send users back, and the state of the grant. Tokens are
-// never shown.
-type oauth2View struct {
-	RedirectURL    string     `json:"redirect_url"`
-	Status         string     `json:"oauth2_status"`
-	StatusReason   string     `json:"oauth2_status_reason,omitempty"`
-	TokenExpiresAt *time.Time `json:"token_expires_at,omitempty"`
-}
-
-// addOAuth2View fills the OAuth2 part of a connection view.
-func (a *API) addOAuth2View(r *http.Request, v *connectionView) error {
-	if v.Type != connection.TypeHTTPOAuth2 || a.OAuth == nil {
-		return nil
-	}
-	status, reason, expires, err := a.OAuth.Status(r.Context(), &v.Document)
-	if err != nil {
-		return err
-	}
-	v.oauth2View = &oauth2View{RedirectURL: a.OAuth.RedirectURL, Status: status, StatusReason: reason, TokenExpiresAt: expires}
-	return nil
-}
-
 // errNoOAuth answers OAuth2 routes of an API built without a manager.
 var errNoOAuth = &httpx.Error{Status: http.StatusServiceUnavailable, Code: "oauth_unavailable", Message: "OAuth2 is not set up in this process"}
 

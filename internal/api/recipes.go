@@ -2,109 +2,18 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
+	"github.com/patchbay/patchbay/internal/apiview"
 	"github.com/patchbay/patchbay/internal/httpx"
-	"github.com/patchbay/patchbay/internal/job"
 	"github.com/patchbay/patchbay/internal/payload"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/store"
 )
-
-// recipeView is a recipe as the API returns it: the document (secrets
-// reading "set") plus what the server knows of it.
-type recipeView struct {
-	ID string `json:"id"`
-	recipe.Document
-	State      string           `json:"state"`
-	Capture    bool             `json:"capture"`
-	WebhookURL *string          `json:"webhook_url"`
-	Datatree   *recipe.Datatree `json:"datatree,omitempty"`
-	// Drift: fields that recent jobs' real payloads carried and the
-	// datatree lacks (single-recipe views only).
-	Drift *recipeDrift `json:"drift,omitempty"`
-	// TriggerHealth: polling and schedule recipes (single-recipe views).
-	TriggerHealth *triggerHealth `json:"trigger_health,omitempty"`
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-}
-
-// recipeDrift sums up the warnings of a recipe's newest driftJobs jobs.
-type recipeDrift struct {
-	NewFieldsSeen int      `json:"new_fields_seen"`
-	Fields        []string `json:"fields"`      // pill paths: "trigger.config.extra", "steps.<id>.body.x"
-	LastJobID     *string  `json:"last_job_id"` // the newest job with new fields
-	Fix           string   `json:"fix,omitempty"`
-}
-
-// driftJobs is how many of a recipe's newest jobs its drift looks at.
-const driftJobs = 20
-
-func (a *API) view(sr store.Recipe, withTree bool) (recipeView, error) {
-	var doc recipe.Document
-	if err := json.Unmarshal(sr.Doc, &doc); err != nil {
-		return recipeView{}, fmt.Errorf("recipe %s: stored document: %w", sr.ID, err)
-	}
-	if doc.Steps == nil {
-		doc.Steps = []recipe.Step{}
-	}
-	v := recipeView{ID: sr.ID, Document: doc, State: sr.State, Capture: sr.Capture, CreatedAt: sr.CreatedAt, UpdatedAt: sr.UpdatedAt}
-	if doc.Trigger.Type == recipe.TriggerWebhook {
-		u := a.webhookBaseURL() + "/" + doc.Trigger.Event
-		v.WebhookURL = &u
-	}
-	if withTree {
-		dt := doc.BuildDatatree()
-		v.Datatree = &dt
-		ctx := context.Background()
-		h, err := a.health(ctx, sr)
-		if err != nil {
-			return recipeView{}, err
-		}
-		v.TriggerHealth = h
-		drift := &recipeDrift{Fields: []string{}}
-		seen := map[string]bool{}
-		list, err := a.Store.Jobs(ctx, store.ListJobsParams{RecipeID: sr.ID, Limit: driftJobs})
-		if err != nil {
-			return recipeView{}, err
-		}
-		for _, js := range list { // newest first
-			j, err := a.Store.Job(ctx, js.ID)
-			if err != nil {
-				continue // deleted meanwhile
-			}
-			jd, err := job.FromStore(j)
-			if err != nil {
-				continue
-			}
-			for _, w := range jd.Warnings {
-				if drift.LastJobID == nil && len(w.NewFields) > 0 {
-					id := j.ID
-					drift.LastJobID = &id
-				}
-				for _, f := range w.NewFields {
-					if p := w.Where + "." + f; !seen[p] {
-						seen[p] = true
-						drift.Fields = append(drift.Fields, p)
-					}
-				}
-			}
-		}
-		slices.Sort(drift.Fields)
-		drift.NewFieldsSeen = len(drift.Fields)
-		if drift.LastJobID != nil {
-			drift.Fix = fmt.Sprintf(`POST /api/v1/recipes/%s/example-from-job {"job_id": %q}`, sr.ID, *drift.LastJobID)
-		}
-		v.Drift = drift
-	}
-	return v, nil
-}
 
 // parseRecipe decodes, normalizes and validates a document; problems are a 422.
 func (a *API) parseRecipe(r *http.Request) (recipe.Document, error) {
@@ -112,7 +21,7 @@ func (a *API) parseRecipe(r *http.Request) (recipe.Document, error) {
 	if err != nil {
 		return recipe.Document{}, err
 	}
-	doc, problems := recipe.Decode(b)
+	doc, problems := decodeRecipe(b)
 	if len(problems) > 0 {
 		return doc, invalid("invalid_recipe", problems)
 	}
@@ -283,7 +192,7 @@ func (a *API) respondRecipe(w http.ResponseWriter, r *http.Request, id string, s
 // answerRecipe answers a recipe's view with its version as the ETag, the
 // value an If-Match of a later PUT or DELETE names.
 func (a *API) answerRecipe(w http.ResponseWriter, sr store.Recipe, status int) error {
-	v, err := a.view(sr, true)
+	v, err := a.recipeView(sr, true)
 	if err != nil {
 		return err
 	}
@@ -301,11 +210,11 @@ func (a *API) listRecipes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := viewsOf(rs, func(sr store.Recipe) (recipeView, error) { return a.view(sr, false) })
+	out, err := viewsOf(rs, func(sr store.Recipe) (apiview.RecipeView, error) { return a.recipeView(sr, false) })
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"recipes": out})
+	httpx.JSON(w, http.StatusOK, apiview.RecipeList{Recipes: out})
 	return nil
 }
 

@@ -1,69 +1,13 @@
 package api
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
-	"time"
 
 	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/payload"
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/recipe"
-	"github.com/patchbay/patchbay/internal/store"
 )
-
-// triggerHealth is the recipe view's account of a polling or schedule
-// trigger: when it runs next, how its last run went (for a poll: what it
-// found, or the failing request and response), the cursor and how many
-// records it remembers.
-type triggerHealth struct {
-	NextRunAt   *time.Time      `json:"next_run_at,omitempty"`
-	Cursor      string          `json:"cursor,omitempty"`
-	SeenRecords *int            `json:"seen_records,omitempty"`
-	Last        json.RawMessage `json:"last,omitempty"`
-	Status      string          `json:"status"`
-}
-
-// health reads a polling or schedule recipe's trigger state; nil for other
-// triggers. Status is "ok", "failing", "waiting" (armed, not run yet),
-// "stopped" or "never_started".
-func (a *API) health(ctx context.Context, sr store.Recipe) (*triggerHealth, error) {
-	if sr.TriggerType != recipe.TriggerPolling && sr.TriggerType != recipe.TriggerSchedule {
-		return nil, nil
-	}
-	ts, err := a.Store.TriggerState(ctx, sr.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return &triggerHealth{Status: "never_started"}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	h := &triggerHealth{Cursor: ts.Cursor, Last: ts.Health, Status: "waiting"}
-	if len(ts.Health) > 0 {
-		var last struct {
-			Status string `json:"status"`
-		}
-		if json.Unmarshal(ts.Health, &last) == nil && last.Status != "" {
-			h.Status = last.Status
-		}
-	}
-	if sr.State == recipe.StateStarted {
-		due := ts.NextDue
-		h.NextRunAt = &due
-	} else {
-		h.Status = "stopped"
-	}
-	if sr.TriggerType == recipe.TriggerPolling {
-		n, err := a.Store.CountSeenRecords(ctx, sr.ID)
-		if err != nil {
-			return nil, err
-		}
-		h.SeenRecords = &n
-	}
-	return h, nil
-}
 
 // runRecipe starts one job of a started manual-trigger recipe; the request
 // body (JSON) is the trigger output. It answers 202 with the job.

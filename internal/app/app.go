@@ -96,6 +96,9 @@ func EnsureWorkspace(ctx context.Context, s store.Store) (store.Workspace, error
 
 // New opens storage and builds every part; nothing runs until Start.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if cfg.BaseURL == "" {
+		return nil, errors.New("base-url: unknown while the port is 0: bind the address first (app.Listen) or set base-url")
+	}
 	s, box, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -161,6 +164,12 @@ func (a *App) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
+	return a.StartOn(ctx, ln)
+}
+
+// StartOn is Start on a listener already bound (see Listen); it closes ln
+// if it fails.
+func (a *App) StartOn(ctx context.Context, ln net.Listener) error {
 	if err := a.startDebug(); err != nil {
 		ln.Close()
 		return err

@@ -1,19 +1,16 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/patchbay/patchbay/internal/client"
 )
 
 // defaultServer is where the client commands look for the server when
@@ -24,11 +21,6 @@ const defaultServer = "http://localhost:8080"
 // callTimeout bounds one API call. It is generous because some calls (test
 // runs of a recipe) wait for steps that talk to slow third-party services.
 const callTimeout = 60 * time.Second
-
-// maxResponseBytes caps how much of a response the client reads, so that a
-// misconfigured --server pointing at something that streams forever cannot
-// exhaust memory.
-const maxResponseBytes = 64 << 20
 
 // errNoToken is what the user reads when no API token was given. It names
 // both ways to pass one and how to create one, since a first-time user hits
@@ -45,29 +37,6 @@ func (e *usageError) Error() string { return e.msg }
 // errUsage builds a usageError from a format string.
 func errUsage(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// apiError is an error answer from the server, decoded from its JSON
-// envelope {"error": {"code", "message", "details"}}.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-	Details []struct{ Path, Message string }
-}
-
-func (e *apiError) Error() string {
-	if e.Message != "" {
-		return e.Message
-	}
-	return fmt.Sprintf("server answered %d %s", e.Status, http.StatusText(e.Status))
-}
-
-// apiClient talks to the server's JSON API under /api/v1.
-type apiClient struct {
-	base  string // scheme://host[:port][/prefix], no trailing slash
-	token string
-	http  *http.Client
 }
 
 // commonFlags are the flags every client command accepts.
@@ -94,7 +63,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 // client checks the flags and builds the API client. It is called after
 // all arguments are parsed so that usage mistakes are reported before a
 // missing token.
-func (c *commonFlags) client() (*apiClient, error) {
+func (c *commonFlags) client() (*client.Client, error) {
 	token := strings.TrimSpace(c.token)
 	if token == "" {
 		token = strings.TrimSpace(c.envToken)
@@ -107,7 +76,7 @@ func (c *commonFlags) client() (*apiClient, error) {
 
 // newAPIClient validates the server address. A bare host:port is accepted
 // and taken to mean plain http, as people often type it that way.
-func newAPIClient(server, token string) (*apiClient, error) {
+func newAPIClient(server, token string) (*client.Client, error) {
 	s := strings.TrimSpace(server)
 	if s == "" {
 		s = defaultServer
@@ -120,125 +89,12 @@ func newAPIClient(server, token string) (*apiClient, error) {
 		return nil, errUsage("invalid --server %q: want a URL like %s", server, defaultServer)
 	}
 	u.RawQuery, u.Fragment = "", ""
-	return &apiClient{
-		base:  strings.TrimRight(u.String(), "/"),
-		token: token,
-		http:  &http.Client{Timeout: callTimeout},
+	return &client.Client{
+		BaseURL:   strings.TrimRight(u.String(), "/"),
+		Token:     token,
+		HTTP:      &http.Client{Timeout: callTimeout},
+		UserAgent: "patchbay-cli",
 	}, nil
-}
-
-// do sends one API call. path starts with /api/v1 and may carry a query.
-// body, unless nil, is sent as JSON (a []byte or json.RawMessage is sent
-// as is). A 2xx answer is decoded into out unless out is nil; numbers
-// decoded into interface values stay json.Number so that documents pass
-// through the client without losing precision. Any other answer becomes
-// an *apiError.
-func (c *apiClient) do(ctx context.Context, method, path string, body any, out any) error {
-	var reqBody io.Reader
-	if body != nil {
-		var b []byte
-		switch v := body.(type) {
-		case json.RawMessage:
-			b = v
-		case []byte:
-			b = v
-		default:
-			var err error
-			if b, err = json.Marshal(body); err != nil {
-				return fmt.Errorf("encoding request: %w", err)
-			}
-		}
-		reqBody = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, reqBody)
-	if err != nil {
-		return fmt.Errorf("building request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "patchbay-cli")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return c.transportError(ctx, err)
-	}
-
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return decodeAPIError(resp.StatusCode, data)
-	}
-	if out == nil || len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(out); err != nil {
-		return fmt.Errorf("unexpected answer from %s %s: %w", method, c.base+path, err)
-	}
-	return nil
-}
-
-// transportError turns a failure to talk to the server into a message that
-// names the server, because the usual cause is a wrong --server or a
-// server that is not running, and the raw net error does not say which
-// setting to fix.
-func (c *apiClient) transportError(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Errorf("cannot connect to patchbay server at %s: connection refused (is it running? set --server or PATCHBAY_SERVER)", c.base)
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return fmt.Errorf("cannot connect to patchbay server at %s: unknown host %q (check --server or PATCHBAY_SERVER)", c.base, dnsErr.Name)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return fmt.Errorf("patchbay server at %s did not answer within %s", c.base, callTimeout)
-	}
-	return fmt.Errorf("cannot talk to patchbay server at %s: %w", c.base, err)
-}
-
-// decodeAPIError reads the error envelope. Answers that are not the
-// envelope (a proxy's HTML error page, say) still yield a readable error
-// with the status and the start of the body.
-func decodeAPIError(status int, data []byte) *apiError {
-	var env struct {
-		Error *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Details []struct {
-				Path    string `json:"path"`
-				Message string `json:"message"`
-			} `json:"details"`
-		} `json:"error"`
-	}
-	e := &apiError{Status: status}
-	if json.Unmarshal(data, &env) == nil && env.Error != nil && env.Error.Message != "" {
-		e.Code = env.Error.Code
-		e.Message = env.Error.Message
-		for _, d := range env.Error.Details {
-			e.Details = append(e.Details, struct{ Path, Message string }{d.Path, d.Message})
-		}
-		return e
-	}
-	e.Message = fmt.Sprintf("server answered %d %s", status, http.StatusText(status))
-	if snippet := strings.TrimSpace(string(data)); snippet != "" {
-		const max = 200
-		if len(snippet) > max {
-			snippet = snippet[:max] + "..."
-		}
-		e.Message += ": " + snippet
-	}
-	return e
 }
 
 // reportError prints a server error as `error: <message>` followed by one
@@ -247,7 +103,7 @@ func decodeAPIError(status int, data []byte) *apiError {
 // the message the user has just read. Errors that are not from the server
 // are returned unchanged.
 func reportError(stderr io.Writer, what string, err error) error {
-	var ae *apiError
+	var ae *client.Error
 	if !errors.As(err, &ae) {
 		return err
 	}

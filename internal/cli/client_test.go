@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/patchbay/patchbay/internal/apiview"
 )
 
 // fakeAPI is a stand-in for the patchbay server: it records the requests
@@ -166,7 +168,7 @@ func TestApplyUpdatesExistingName(t *testing.T) {
 	f, srv := newFakeAPI(t)
 	f.on("GET /api/v1/recipes", 200, `{"recipes":[{"id":"r_1","name":"orders","state":"started"}]}`)
 	f.on("PUT /api/v1/recipes/r_1", 200, `{"id":"r_1","name":"orders"}`)
-	file := writeTempFile(t, "r.yaml", "name: orders\nstate: started\nsteps: []\n")
+	file := writeTempFile(t, "r.yaml", "name: orders\nstate: started\ntrigger: {type: manual}\nsteps: []\n")
 
 	out, _, err := runCmd(t, runRecipe, fakeEnv(srv), "apply", "-f", file)
 	if err != nil {
@@ -176,7 +178,7 @@ func TestApplyUpdatesExistingName(t *testing.T) {
 		t.Errorf("stdout = %q", out)
 	}
 	put := f.last("PUT")
-	if got := decodeJSON(t, put.Body); !reflect.DeepEqual(got, map[string]any{"name": "orders", "steps": []any{}}) {
+	if got := decodeJSON(t, put.Body); !reflect.DeepEqual(got, map[string]any{"name": "orders", "trigger": map[string]any{"type": "manual"}, "steps": []any{}}) {
 		t.Errorf("body = %s", put.Body)
 	}
 	for _, r := range f.requests() {
@@ -188,6 +190,7 @@ func TestApplyUpdatesExistingName(t *testing.T) {
 
 func TestApplyWithIDPutsWithoutLookingUpName(t *testing.T) {
 	f, srv := newFakeAPI(t)
+	f.on("GET /api/v1/recipes/r_9", 200, `{"id":"r_9","name":"old name"}`)
 	f.on("PUT /api/v1/recipes/r_9", 200, `{"id":"r_9","name":"renamed"}`)
 	file := writeTempFile(t, "r.yaml", "id: r_9\nname: renamed\n")
 
@@ -198,8 +201,12 @@ func TestApplyWithIDPutsWithoutLookingUpName(t *testing.T) {
 	if out != "updated recipe r_9 (renamed)\n" {
 		t.Errorf("stdout = %q", out)
 	}
-	if reqs := f.requests(); len(reqs) != 1 {
-		t.Errorf("requests = %+v, want only the PUT", reqs)
+	// The recipe is read by its id (to tell an unchanged file), never
+	// looked up by name.
+	for _, r := range f.requests() {
+		if r.Path == "/api/v1/recipes" {
+			t.Errorf("requests = %+v, want no lookup by name", f.requests())
+		}
 	}
 	if body := decodeJSON(t, f.last("PUT").Body); body["id"] != nil {
 		t.Errorf("id was sent in the body: %v", body)
@@ -277,7 +284,7 @@ func TestExportRoundTrips(t *testing.T) {
 		t.Fatalf("export is not YAML: %v\n%s", err, out)
 	}
 	want := decodeJSON(t, []byte(stored))
-	for _, k := range serverFields {
+	for _, k := range apiview.RecipeServerFieldNames() {
 		delete(want, k)
 	}
 	if got := decodeJSON(t, j); !reflect.DeepEqual(got, want) {
@@ -476,7 +483,8 @@ func TestUsageErrors(t *testing.T) {
 		{runRecipe, []string{"frobnicate"}, `recipe: unknown subcommand "frobnicate"`},
 		{runRecipe, []string{"apply"}, "recipe apply: -f FILE is required\nusage: patchbay recipe apply"},
 		{runRecipe, []string{"apply", "-f", "x.yaml", "extra"}, `recipe apply: unexpected argument "extra"`},
-		{runRecipe, []string{"export"}, "recipe export: want exactly one recipe ID\nusage: patchbay recipe export"},
+		{runRecipe, []string{"export"}, "recipe export: want exactly one recipe ID, or --all DIR\nusage: patchbay recipe export"},
+		{runRecipe, []string{"export", "--all", "d", "r_1"}, `recipe export: --all DIR takes no recipe ID (got "r_1")`},
 		{runRecipe, []string{"export", "-o", "xml", "r_1"}, `recipe export: -o must be yaml or json, not "xml"`},
 		{runJobs, []string{"list"}, "jobs list: want exactly one recipe id or name\nusage: patchbay jobs list"},
 		{runJobs, []string{"list", "r", "--limit", "-1"}, "jobs list: --limit must not be negative"},

@@ -3,6 +3,8 @@ package cli
 import (
 	"flag"
 	"io"
+
+	"github.com/patchbay/patchbay/internal/client"
 )
 
 // apiCommand is a subcommand that talks to the server: its flag set holds
@@ -42,4 +44,4 @@ func (cmd *apiCommand) parseOne(args []string, stdout io.Writer, what string) (a
 }
 
 // client builds the API client from the common flags, after parse.
-func (cmd *apiCommand) client() (*apiClient, error) { return cmd.common.client() }
+func (cmd *apiCommand) client() (*client.Client, error) { return cmd.common.client() }

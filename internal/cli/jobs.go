@@ -9,10 +9,12 @@ import (
 	"maps"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/patchbay/patchbay/internal/apiview"
+	"github.com/patchbay/patchbay/internal/client"
 )
 
 const (
@@ -43,15 +45,6 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 }
 
-// jobSummary is one row of a recipe's job list.
-type jobSummary struct {
-	ID         string  `json:"id"`
-	RecipeID   string  `json:"recipe_id"`
-	Status     string  `json:"status"`
-	CreatedAt  string  `json:"created_at"`
-	FinishedAt *string `json:"finished_at"`
-}
-
 // jobsList prints a recipe's jobs, newest first. With --all it follows the
 // server's cursors to the end, and --limit then sets the page size.
 func jobsList(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -75,32 +68,15 @@ func jobsList(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return reportError(stderr, "jobs list", err)
 	}
 
-	var rows []jobSummary
-	cursor := ""
+	var rows []apiview.JobSummary
+	q := client.JobsQuery{Status: *status, Limit: *limit}
 	// A server that hands back a cursor it already gave would make --all
 	// loop forever; remembering them turns that into an error.
 	seen := map[string]bool{}
 	more := false
 	for {
-		q := url.Values{}
-		if *status != "" {
-			q.Set("status", *status)
-		}
-		if *limit > 0 {
-			q.Set("limit", strconv.Itoa(*limit))
-		}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		path := "/api/v1/recipes/" + url.PathEscape(recipeID) + "/jobs"
-		if len(q) > 0 {
-			path += "?" + q.Encode()
-		}
-		var page struct {
-			Jobs       []jobSummary `json:"jobs"`
-			NextCursor *string      `json:"next_cursor"`
-		}
-		if err := c.do(ctx, "GET", path, nil, &page); err != nil {
+		page, err := c.RecipeJobs(ctx, recipeID, q)
+		if err != nil {
 			return reportError(stderr, "jobs list", err)
 		}
 		rows = append(rows, page.Jobs...)
@@ -119,17 +95,17 @@ func jobsList(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return fmt.Errorf("jobs list: server returned cursor %q twice; stopping", next)
 		}
 		seen[next] = true
-		cursor = next
+		q.Cursor = next
 	}
 
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tCREATED\tFINISHED")
 	for _, j := range rows {
 		finished := "-"
-		if j.FinishedAt != nil && *j.FinishedAt != "" {
-			finished = *j.FinishedAt
+		if j.FinishedAt != nil {
+			finished = j.FinishedAt.Format(time.RFC3339Nano)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.ID, j.Status, j.CreatedAt, finished)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.ID, j.Status, j.CreatedAt.Format(time.RFC3339Nano), finished)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -158,7 +134,7 @@ func jobsShow(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	var raw json.RawMessage
-	if err := c.do(ctx, "GET", "/api/v1/jobs/"+url.PathEscape(jobID), nil, &raw); err != nil {
+	if err := c.Do(ctx, "GET", "/api/v1/jobs/"+url.PathEscape(jobID), nil, &raw); err != nil {
 		return reportError(stderr, "jobs show", err)
 	}
 	if *format == "json" {
@@ -191,11 +167,8 @@ func jobsRerun(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	var job struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
-	}
-	if err := c.do(ctx, "POST", "/api/v1/jobs/"+url.PathEscape(jobID)+"/rerun", nil, &job); err != nil {
+	job, err := c.RerunJob(ctx, jobID)
+	if err != nil {
 		return reportError(stderr, "jobs rerun", err)
 	}
 	fmt.Fprintf(stdout, "rerun of %s: job %s (%s)\n", jobID, job.ID, job.Status)

@@ -7,24 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/patchbay/patchbay/internal/apiview"
+	"github.com/patchbay/patchbay/internal/client"
 )
 
 // recipeStdin is what `recipe apply -f -` reads; tests replace it.
 var recipeStdin io.Reader = os.Stdin
 
-// serverFields are the recipe fields the server owns. apply strips them
-// from what it sends (the server would reject or ignore them) and export
-// drops them so that its output is a portable recipe file.
-var serverFields = []string{"id", "state", "webhook_url", "datatree", "created_at", "updated_at"}
-
 const (
-	recipeUsage       = "patchbay recipe apply -f FILE | patchbay recipe export ID [-o yaml|json]"
-	recipeApplyUsage  = "patchbay recipe apply -f FILE [--server URL] [--token TOKEN]"
-	recipeExportUsage = "patchbay recipe export ID [-o yaml|json] [--server URL] [--token TOKEN]"
+	recipeUsage       = "patchbay recipe apply -f FILE|DIR | patchbay recipe export ID [-o yaml|json] | patchbay recipe export --all DIR"
+	recipeApplyUsage  = "patchbay recipe apply -f FILE|DIR|- [--server URL] [--token TOKEN]"
+	recipeExportUsage = "patchbay recipe export ID [-o yaml|json] | patchbay recipe export --all DIR [-o yaml|json] [--server URL] [--token TOKEN]"
 )
 
 // runRecipe runs `patchbay recipe ...`; args are what follows "recipe".
@@ -46,138 +43,10 @@ func runRecipe(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 }
 
-// recipeApply creates or updates a recipe from a file. A file without an
-// id is matched to an existing recipe by name, so that applying the same
-// file twice (or a file from `recipe export`) updates instead of
-// duplicating the recipe.
-func recipeApply(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	cmd := newAPICommand("recipe apply", recipeApplyUsage, getenv)
-	file := cmd.flags.String("f", "", "recipe file, YAML or JSON (- reads stdin)")
-	pos, done, err := cmd.parse(args, stdout)
-	if err != nil || done {
-		return err
-	}
-	if len(pos) > 0 {
-		return errUsage("recipe apply: unexpected argument %q\nusage: %s", pos[0], recipeApplyUsage)
-	}
-	if *file == "" {
-		return errUsage("recipe apply: -f FILE is required\nusage: %s", recipeApplyUsage)
-	}
-
-	data, err := readRecipeFile(*file)
-	if err != nil {
-		return err
-	}
-	doc, err := recipeDocument(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", displayName(*file), err)
-	}
-	id, err := doc.stringField("id")
-	if err != nil {
-		return fmt.Errorf("%s: %w", displayName(*file), err)
-	}
-	name, err := doc.stringField("name")
-	if err != nil {
-		return fmt.Errorf("%s: %w", displayName(*file), err)
-	}
-
-	c, err := cmd.client()
-	if err != nil {
-		return err
-	}
-	if id == "" && name != "" {
-		if id, err = recipeIDByName(ctx, c, name); err != nil {
-			return reportError(stderr, "recipe apply", err)
-		}
-	}
-
-	method, path, verb := "POST", "/api/v1/recipes", "created"
-	if id != "" {
-		method, path, verb = "PUT", "/api/v1/recipes/"+url.PathEscape(id), "updated"
-	}
-	var saved struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	}
-	if err := c.do(ctx, method, path, doc.without(serverFields...), &saved); err != nil {
-		return reportError(stderr, "recipe apply", err)
-	}
-	if saved.ID == "" {
-		saved.ID = id
-	}
-	if saved.Name == "" {
-		saved.Name = name
-	}
-	fmt.Fprintf(stdout, "%s recipe %s (%s)\n", verb, saved.ID, saved.Name)
-	return nil
-}
-
-// recipeExport prints a recipe as a file that `recipe apply -f` accepts.
-// Write-only secrets come back from the server as "set" and are exported
-// as is, so the file never holds a secret.
-func recipeExport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	cmd := newAPICommand("recipe export", recipeExportUsage, getenv)
-	format := cmd.flags.String("o", "yaml", "output format: yaml or json")
-	recipeID, done, err := cmd.parseOne(args, stdout, "recipe ID")
-	if err != nil || done {
-		return err
-	}
-	if *format != "yaml" && *format != "json" {
-		return errUsage("recipe export: -o must be yaml or json, not %q", *format)
-	}
-	c, err := cmd.client()
-	if err != nil {
-		return err
-	}
-
-	var raw json.RawMessage
-	if err := c.do(ctx, "GET", "/api/v1/recipes/"+url.PathEscape(recipeID), nil, &raw); err != nil {
-		return reportError(stderr, "recipe export", err)
-	}
-	doc, err := parseObject(raw)
-	if err != nil {
-		return fmt.Errorf("recipe export: unexpected answer from server: %w", err)
-	}
-	doc = doc.without(serverFields...)
-
-	var out []byte
-	if *format == "json" {
-		out, err = doc.indentJSON()
-	} else {
-		out, err = doc.toYAML()
-	}
-	if err != nil {
-		return fmt.Errorf("recipe export: %w", err)
-	}
-	_, err = stdout.Write(out)
-	return err
-}
-
-// recipeSummary is one entry of GET /api/v1/recipes; only the fields the
-// client needs to find a recipe.
-type recipeSummary struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-func listRecipes(ctx context.Context, c *apiClient) ([]recipeSummary, error) {
-	var list struct {
-		Recipes []recipeSummary `json:"recipes"`
-	}
-	if err := c.do(ctx, "GET", "/api/v1/recipes", nil, &list); err != nil {
-		return nil, err
-	}
-	return list.Recipes, nil
-}
-
-// recipeIDByName returns the id of the recipe called name, or "" if there
-// is none. Names are not unique on the server, so several matches are an
-// error rather than a guess about which one to overwrite.
-func recipeIDByName(ctx context.Context, c *apiClient, name string) (string, error) {
-	recipes, err := listRecipes(ctx, c)
-	if err != nil {
-		return "", err
-	}
+// recipeIDByName returns the id of the recipe called name among recipes,
+// or "" if there is none. Names are not unique on the server, so several
+// matches are an error rather than a guess about which one to overwrite.
+func recipeIDByName(recipes []apiview.RecipeView, name string) (string, error) {
 	id := ""
 	for _, r := range recipes {
 		if r.Name != name {
@@ -193,8 +62,8 @@ func recipeIDByName(ctx context.Context, c *apiClient, name string) (string, err
 
 // resolveRecipe turns a recipe id or name into an id. An exact id match
 // wins over a name, so a recipe named like another's id cannot shadow it.
-func resolveRecipe(ctx context.Context, c *apiClient, idOrName string) (string, error) {
-	recipes, err := listRecipes(ctx, c)
+func resolveRecipe(ctx context.Context, c *client.Client, idOrName string) (string, error) {
+	recipes, err := c.Recipes(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -218,7 +87,6 @@ func resolveRecipe(ctx context.Context, c *apiClient, idOrName string) (string, 
 		return "", fmt.Errorf("several recipes are named %q (%s, %s, ...); use the id", idOrName, found[0], found[1])
 	}
 }
-
 func readRecipeFile(name string) ([]byte, error) {
 	if name == "-" {
 		data, err := io.ReadAll(recipeStdin)

@@ -14,8 +14,9 @@ const usage = `patchbay — wire any HTTP API into recipes.
 Usage:
   patchbay serve [flags]                 run the server (UI, API, webhooks, workers)
   patchbay token create [--name N]       print a new API token
-  patchbay recipe apply -f FILE          create or update a recipe from YAML or JSON
+  patchbay recipe apply -f FILE|DIR      create or update recipes from YAML or JSON files
   patchbay recipe export ID              print a recipe as YAML
+  patchbay recipe export --all DIR       write every recipe to its own file
   patchbay jobs list RECIPE              list a recipe's jobs, newest first
   patchbay jobs show ID                  print a job with each step's input and output
   patchbay jobs rerun ID                 run a job again from its trigger output

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -35,13 +36,26 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	log.Debug("configuration", "config", fmt.Sprintf("%+v", cfg.Redacted()))
 	tuneGC(getenv)
-	a, err := app.New(ctx, cfg, log)
+	// Bound before the app is built: with --addr host:0 the base URL is
+	// known only once the system has picked the port.
+	ln, err := app.Listen(&cfg)
 	if err != nil {
 		return err
 	}
-	if err := a.Start(ctx); err != nil {
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := a.StartOn(ctx, ln); err != nil {
 		a.Stop(context.Background())
 		return err
+	}
+	if cfg.AddrFile != "" {
+		if err := writeAddrFile(cfg.AddrFile, cfg.Addr); err != nil {
+			a.Stop(context.Background())
+			return err
+		}
 	}
 	select {
 	case <-ctx.Done():
@@ -85,4 +99,19 @@ func tuneGC(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(256 << 20)
 	}
+}
+
+// writeAddrFile writes the address the server listens on, whole or not at
+// all (a temporary file renamed into place): whoever sees the file can
+// connect.
+func writeAddrFile(path, addr string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o600); err != nil {
+		return fmt.Errorf("addr-file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("addr-file: %w", err)
+	}
+	return nil
 }

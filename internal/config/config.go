@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -24,6 +25,10 @@ type Config struct {
 	LogFormat            string
 	SecretKey            string // hex or base64 32-byte key; empty: a key file in DataDir
 	PprofAddr            string // where to serve /debug/pprof; empty: nowhere
+	// AddrFile, if set, is where serve writes the address it listens on
+	// once it serves: with port 0 in Addr the system picks the port, and
+	// a supervisor or a test reads it there.
+	AddrFile string
 
 	MaxBodyBytes    int64         // webhook body limit
 	Workers         int           // concurrent jobs in this process
@@ -60,6 +65,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.StorageFlags(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PATCHBAY_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL used in webhook and callback URLs (env PATCHBAY_BASE_URL); default http://localhost<addr>")
+	fs.StringVar(&c.AddrFile, "addr-file", c.AddrFile, "write the address the server listens on to this file once it serves, e.g. with --addr 127.0.0.1:0 (env PATCHBAY_ADDR_FILE)")
 	fs.BoolVar(&c.AllowPrivateNetworks, "allow-private-networks", c.AllowPrivateNetworks, "let steps call private and loopback addresses (env PATCHBAY_ALLOW_PRIVATE_NETWORKS)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PATCHBAY_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env PATCHBAY_LOG_FORMAT)")
@@ -102,18 +108,18 @@ func (c *Config) Validate() error {
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return errors.New("database-url: must start with postgres:// (or be empty for SQLite)")
 	}
-	if c.BaseURL == "" {
-		host := c.Addr
-		if strings.HasPrefix(host, ":") {
-			host = "localhost" + host
+	if c.BaseURL == "" && !AnyPort(c.Addr) {
+		c.BaseURL = DefaultBaseURL(c.Addr)
+	}
+	// With port 0 and no base URL, the base URL is known once the server
+	// listens (app.Listen fills it in).
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("base-url: %q is not an absolute http(s) URL", c.BaseURL)
 		}
-		c.BaseURL = "http://" + host
+		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("base-url: %q is not an absolute http(s) URL", c.BaseURL)
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.MaxBodyBytes <= 0 {
 		return errors.New("max-body-bytes: must be positive")
 	}
@@ -127,6 +133,21 @@ func (c *Config) Validate() error {
 		return errors.New("retry-base: must be positive")
 	}
 	return nil
+}
+
+// AnyPort says whether addr asks the system to pick the port (":0").
+func AnyPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port == "0"
+}
+
+// DefaultBaseURL is the base URL of a server listening on addr when none
+// is configured: http://<addr>, localhost when addr names no host.
+func DefaultBaseURL(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		addr = "localhost" + addr
+	}
+	return "http://" + addr
 }
 
 // Redacted is the configuration as it may be logged: the database URL's

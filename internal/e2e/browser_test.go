@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/patchbay/patchbay/internal/apiview"
 	"github.com/patchbay/patchbay/internal/oauth/oauthtest"
 )
 
@@ -25,6 +27,7 @@ import (
 // failing poll's trigger panel, and run a manual recipe to its job. Every
 // assertion is on text the page shows.
 func TestBrowserUI(t *testing.T) {
+	t.Parallel()
 	exe := chromiumPath(t)
 	s := startServer(t)
 	a := &recordingAPI{server: s}
@@ -72,6 +75,9 @@ func TestBrowserUI(t *testing.T) {
 
 	// Connect: the provider's login form, typed into, then patchbay's callback page.
 	b.do("connect", chromedp.Click(chromedp.CSS(`tr.connection-notes[data-connection="crm"] button.connect`)))
+	// The form is typed into once the redirects to it are over: a node
+	// found on a page that then navigates is gone (seen on a loaded box).
+	b.waitLoaded("/login/")
 	b.do("log in at the provider",
 		chromedp.SendKeys(chromedp.ID("username"), p.Username()),
 		chromedp.SendKeys(chromedp.ID("password"), oauthtest.UserPassword),
@@ -83,6 +89,17 @@ func TestBrowserUI(t *testing.T) {
 	if got := a.oauthConnection(conn.ID); got.Status != "connected" {
 		t.Fatalf("the page says connected, the API says %q", got.Status)
 	}
+
+	// Edited as code, the connection shows its document alone (none of the
+	// view's own fields) and saves as shown.
+	b.eval("open the connection editor", `(() => {
+		const edit = [...document.querySelectorAll('tr.connection[data-connection="crm"] button')].find((b) => b.textContent === "Edit");
+		edit.click();
+		return true;
+	})()`)
+	b.editorHolds(apiview.ConnectionServerFieldNames(), "name", "type", "base_url", "auth", "oauth2")
+	b.do("save the connection", chromedp.Click(chromedp.CSS(".editor-bar button.primary")))
+	b.waitGone("textarea.editor-text")
 
 	// The recipes list says what each trigger does.
 	b.do("open the recipes", chromedp.Click(chromedp.CSS(`#nav a[data-section="recipes"]`)))
@@ -103,6 +120,7 @@ func TestBrowserUI(t *testing.T) {
 	// The document saves as shown: the view's own fields (trigger_health, drift) are not in it.
 	b.do("save the recipe", chromedp.Click(chromedp.CSS(".editor-bar button.primary")))
 	b.waitText(".editor-status", "Saved", true)
+	b.editorHoldsDocumentOnly()
 
 	// The manual recipe: Run with a JSON body, then follow the link to its job.
 	b.do("run the manual recipe",
@@ -233,6 +251,80 @@ func (b *browser) waitText(selector, want string, exact bool) {
 		}
 		if time.Now().After(deadline) {
 			b.t.Fatalf("waiting for %q in %s: %v\npage: %s", want, selector, err, b.pageText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// editorHoldsDocumentOnly checks the recipe editor: its document has the
+// document's fields and none that the server owns (apiview's list, which
+// the page is given).
+func (b *browser) editorHoldsDocumentOnly() {
+	b.t.Helper()
+	b.editorHolds(apiview.RecipeServerFieldNames(), "name", "trigger", "steps")
+	named := b.eval("read the page's server fields", `document.querySelector('meta[name="patchbay-recipe-server-fields"]').content`)
+	if want := strings.Join(apiview.RecipeServerFieldNames(), " "); named != want {
+		b.t.Errorf("the page names the server fields %q, want %q", named, want)
+	}
+}
+
+// editorHolds checks that the open JSON editor's document has the fields
+// want and none of owned.
+func (b *browser) editorHolds(owned []string, want ...string) {
+	b.t.Helper()
+	keys := strings.Fields(b.eval("read the editor",
+		`Object.keys(JSON.parse(document.querySelector("textarea.editor-text").value)).join(" ")`))
+	for _, k := range want {
+		if !slices.Contains(keys, k) {
+			b.t.Errorf("the editor lacks %s: it holds %q", k, keys)
+		}
+	}
+	for _, k := range owned {
+		if slices.Contains(keys, k) {
+			b.t.Errorf("the editor holds the server's field %s: %q", k, keys)
+		}
+	}
+}
+
+// eval runs a script in the page and returns its result as text.
+func (b *browser) eval(what, script string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[any](script))
+	if err != nil {
+		b.t.Fatalf("%s: %v\npage: %s", what, err, b.pageText())
+	}
+	return fmt.Sprint(out)
+}
+
+// waitLoaded waits until the page's URL holds path and it has loaded.
+func (b *browser) waitLoaded(path string) {
+	b.t.Helper()
+	args, _ := json.Marshal(path)
+	deadline := time.Now().Add(step)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.href.includes(`+string(args)+`) && document.readyState === "complete"`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("waiting for a loaded page at %s: %v\npage: %s", path, err, b.pageText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitGone waits until no element matches the CSS selector.
+func (b *browser) waitGone(selector string) {
+	b.t.Helper()
+	args, _ := json.Marshal(selector)
+	deadline := time.Now().Add(step)
+	for b.eval("look for "+selector, `document.querySelector(`+string(args)+`) === null`) != "true" {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s is still there\npage: %s", selector, b.pageText())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -190,8 +190,8 @@ func TestIfMatchRefusesAStaleWrite(t *testing.T) {
 func TestAnotherProcessSeesAWriteWithinTheBound(t *testing.T) {
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
-	a := startProcess(t, bin, dir, freeAddr(t))
-	b := startProcess(t, bin, dir, freeAddr(t))
+	a := startProcessAnyPort(t, bin, dir)
+	b := startProcessAnyPort(t, bin, dir)
 	api := &server{t: t, URL: a.url, DataDir: dir, Token: createToken(t, dir)}
 	onB := strings.Replace(api.webhookBase(), a.url, b.url, 1) + "/cross"
 

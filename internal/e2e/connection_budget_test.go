@@ -87,6 +87,7 @@ func (s *server) finishedJob(id string) budgetJob {
 // budget. Half the jobs start after the connection was updated (the
 // catalog then opens it afresh), and still share the same budget.
 func TestConnectionBudgetConcurrency(t *testing.T) {
+	t.Parallel()
 	target := newInFlightTarget(t)
 	s := startServer(t)
 	var conn struct{ ID string }
@@ -152,6 +153,7 @@ func TestConnectionBudgetConcurrency(t *testing.T) {
 // N requests at R per second (burst 1) take at least (N-1)/R: a lower
 // bound only, as the box may be slow for reasons of its own.
 func TestConnectionBudgetRate(t *testing.T) {
+	t.Parallel()
 	const n, perSecond = 6, 4.0
 	target := newInFlightTarget(t)
 	target.open()
@@ -178,6 +180,7 @@ func TestConnectionBudgetRate(t *testing.T) {
 
 // Limits are validated with their paths.
 func TestConnectionBudgetValidation(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	code, raw := s.raw("POST", "/api/v1/connections", map[string]any{"name": "bad-limits", "auth": map[string]any{"type": "none"},
 		"limits": map[string]any{"requests_per_second": -1, "max_concurrent": -3}}, s.Token)
@@ -200,6 +203,7 @@ func TestConnectionBudgetValidation(t *testing.T) {
 // its waiting jobs go back on the queue (not counted as attempts) and
 // the jobs of other connections run meanwhile.
 func TestBusyConnectionDoesNotHoldTheWorkers(t *testing.T) {
+	t.Parallel()
 	target := newInFlightTarget(t) // holds every request until opened
 	free := httpbinServer(t)
 	s := startServer(t, func(c *config.Config) { c.Workers = 2 })

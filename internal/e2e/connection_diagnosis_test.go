@@ -37,6 +37,7 @@ func (s *server) testConn(name, url string, auth map[string]any) connTest {
 // TestConnectionDiagnosis: a connection test names the stage that failed
 // and says in a sentence what to check.
 func TestConnectionDiagnosis(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	// A self-signed certificate the client does not trust.
 	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))

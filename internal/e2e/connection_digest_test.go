@@ -9,6 +9,7 @@ import (
 // SHA-256); the job records "Digest ****" and never the password; a wrong
 // password fails the step with the 401.
 func TestDigestAuth(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	const password = "Dig3st-pw-secret"

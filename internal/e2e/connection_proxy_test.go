@@ -183,6 +183,7 @@ func (s *server) assertNoSecret(secret, basic string, connIDs, jobIDs []string) 
 // the target's certificate trusted through tls.ca_bundle; the proxy
 // demands Basic credentials.
 func TestConnectionProxyConnect(t *testing.T) {
+	t.Parallel()
 	const user, password = "proxy-user", "pr0xy-Pa55word/with@odd chars"
 	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
 	var targetHits sync.Map
@@ -255,6 +256,7 @@ func TestConnectionProxyConnect(t *testing.T) {
 // (no tunnel). go-httpbin echoes the headers it got, so the job record
 // would show proxy credentials if any leaked past the proxy.
 func TestConnectionProxyPlainHTTP(t *testing.T) {
+	t.Parallel()
 	const user, password = "fwd-user", "fwd-Secret-9a8b7c"
 	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
 	bin := httpbinServer(t)
@@ -283,6 +285,7 @@ func TestConnectionProxyPlainHTTP(t *testing.T) {
 
 // SOCKS5, without and with username/password authentication.
 func TestConnectionProxySOCKS5(t *testing.T) {
+	t.Parallel()
 	const user, password = "socks-user", "socks-Secret-42xyz"
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"path":"` + r.URL.Path + `"}`))
@@ -328,6 +331,7 @@ func TestConnectionProxySOCKS5(t *testing.T) {
 // A proxy that is not there is diagnosed as such, by address; a proxy URL
 // holding credentials is refused without repeating them.
 func TestConnectionProxyDiagnosisAndValidation(t *testing.T) {
+	t.Parallel()
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(target.Close)
 	l, err := net.Listen("tcp", "127.0.0.1:0")

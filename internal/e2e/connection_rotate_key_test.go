@@ -146,6 +146,7 @@ func restart(t *testing.T, s *server, cfg config.Config) *server {
 }
 
 func TestRotateKeyFromKeyFile(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	id := rotationFixture(t, s, bin.URL)
@@ -189,6 +190,7 @@ func TestRotateKeyFromKeyFile(t *testing.T) {
 // An interrupted rotation (crash after the commit, before the rename):
 // start refuses, and running rotate-key again finishes it.
 func TestRotateKeyResumesAfterCrash(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	id := rotationFixture(t, s, bin.URL)
@@ -238,6 +240,7 @@ func TestRotateKeyResumesAfterCrash(t *testing.T) {
 // printed once to stdout; a failed rotation (wrong current key) changes
 // nothing.
 func TestRotateKeyGivenKey(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	oldHex := strings.Repeat("ab", 32)
 	s := startServer(t, func(c *config.Config) { c.SecretKey = oldHex })

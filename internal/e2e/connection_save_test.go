@@ -9,6 +9,7 @@ import (
 // runs it and answers the result beside the stored document; the
 // connection is saved even when the test fails.
 func TestSaveRunsConnectionTest(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	type saved struct {
@@ -59,6 +60,7 @@ func TestSaveRunsConnectionTest(t *testing.T) {
 // A field of the wrong JSON type is a 400 that names the field by its path
 // in the document, in JSON's words, not Go's.
 func TestConnectionFieldOfTheWrongType(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	for body, want := range map[string]string{
 		`{"name": "x", "type": "http_oauth2", "oauth2": []}`:                     "oauth2: must be an object, not an array",

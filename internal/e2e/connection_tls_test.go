@@ -66,6 +66,7 @@ func (s *server) runThrough(conn, url string) jobDoc {
 }
 
 func TestConnectionTLSOptions(t *testing.T) {
+	t.Parallel()
 	target := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"ok":true}`))
 	}))
@@ -142,6 +143,7 @@ func TestConnectionTLSOptions(t *testing.T) {
 }
 
 func TestConnectionMutualTLS(t *testing.T) {
+	t.Parallel()
 	clientCert, certPEMText, keyPEMText := clientCertPEM(t)
 	pool := x509.NewCertPool()
 	pool.AddCert(clientCert)

@@ -88,6 +88,7 @@ func startProcess(t *testing.T, bin, dataDir, addr string) *process {
 // that every webhook answered 2xx produced exactly one job, and that every
 // job finished.
 func TestCrashLosesNothing(t *testing.T) {
+	// Not parallel: it kills processes and restarts one on a fixed address.
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
 	addr, err := net0{}.listen()

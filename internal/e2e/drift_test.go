@@ -9,6 +9,7 @@ import (
 // TestDriftNewFields: real payloads with fields the datatree lacks leave a
 // warning on the job and a drift summary on the recipe.
 func TestDriftNewFields(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	id := s.createRecipe(map[string]any{

@@ -31,6 +31,7 @@ func eventbriteRecipe(apiBase string) map[string]any {
 }
 
 func TestEventbriteFlow(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	id := s.createRecipe(eventbriteRecipe(bin.URL))

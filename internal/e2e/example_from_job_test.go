@@ -32,6 +32,7 @@ func hasPath(fs []treeField, path string) bool {
 // A job's trigger output and a step's output body become the recipe's
 // examples, and the datatree follows.
 func TestExampleFromJob(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	hb := httpbinServer(t)
 	doc := map[string]any{

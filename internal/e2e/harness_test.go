@@ -21,6 +21,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/cli"
+	"github.com/patchbay/patchbay/internal/client"
 	"github.com/patchbay/patchbay/internal/config"
 )
 
@@ -76,13 +77,23 @@ func startServerWith(t *testing.T, cfg config.Config) *server {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	// The base URL must name the real port, which is known only after
-	// listening; webhook URLs are built from it.
-	a, err := app.New(context.Background(), withBase(cfg), log)
+	// The server listens first; its base URL (webhook URLs are built from
+	// it) comes from the address it is bound to, so parallel tests never
+	// race for a port.
+	cfg.BaseURL = ""
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	ln, err := app.Listen(&cfg)
 	if err != nil {
 		t.Fatalf("start patchbay: %v", err)
 	}
-	if err := a.Start(context.Background()); err != nil {
+	a, err := app.New(context.Background(), cfg, log)
+	if err != nil {
+		ln.Close()
+		t.Fatalf("start patchbay: %v", err)
+	}
+	if err := a.StartOn(context.Background(), ln); err != nil {
 		t.Fatalf("start patchbay: %v", err)
 	}
 	s := &server{t: t, app: a, URL: "http://" + a.Addr(), DataDir: cfg.DataDir, logs: logs}
@@ -95,21 +106,6 @@ func startServerWith(t *testing.T, cfg config.Config) *server {
 	})
 	s.Token = createToken(t, cfg.DataDir)
 	return s
-}
-
-// withBase reserves a port so the base URL can be set before the server starts.
-func withBase(cfg config.Config) config.Config {
-	if cfg.Addr == "127.0.0.1:0" {
-		l, err := (&net0{}).listen()
-		if err == nil {
-			cfg.Addr = l
-		}
-	}
-	cfg.BaseURL = ""
-	if err := cfg.Validate(); err != nil {
-		panic(err)
-	}
-	return cfg
 }
 
 // createToken runs `patchbay token create` against the data folder.
@@ -140,39 +136,20 @@ func (s *server) call(method, path string, body any, out any) int {
 
 func (s *server) raw(method, path string, body any, token string) (int, []byte) {
 	s.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
+	c := &client.Client{BaseURL: s.URL, Token: token}
+	if strings.HasPrefix(path, "http") {
+		c.BaseURL = ""
 	}
-	url := path
-	if !strings.HasPrefix(path, "http") {
-		url = s.URL + path
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	status, raw, err := c.Raw(context.Background(), method, path, body)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, raw
+	return status, raw
+}
+
+// client is the API client of the test's token. New tests use it.
+func (s *server) client() *client.Client {
+	return &client.Client{BaseURL: s.URL, Token: s.Token}
 }
 
 // mustCall fails the test unless the call answers want.
@@ -194,11 +171,9 @@ func (s *server) mustCall(want int, method, path string, body any, out any) {
 
 // workspace returns the webhook base URL.
 func (s *server) webhookBase() string {
-	var ws struct {
-		WebhookBaseURL string `json:"webhook_base_url"`
-		WebhookToken   string `json:"webhook_token"`
-	}
-	s.mustCall(200, "GET", "/api/v1/workspace", nil, &ws)
+	s.t.Helper()
+	ws, err := s.client().Workspace(context.Background())
+	fatalIf(s.t, err, "GET /api/v1/workspace")
 	if len(ws.WebhookToken) != 36 {
 		s.t.Fatalf("webhook token %q is not 36 characters", ws.WebhookToken)
 	}
@@ -253,8 +228,8 @@ func (s *server) waitJob(id string) jobDoc {
 // createRecipe posts a recipe document and returns its id.
 func (s *server) createRecipe(doc any) string {
 	s.t.Helper()
-	var r struct{ ID string }
-	s.mustCall(201, "POST", "/api/v1/recipes", doc, &r)
+	r, err := s.client().CreateRecipe(context.Background(), doc)
+	fatalIf(s.t, err, "POST /api/v1/recipes")
 	return r.ID
 }
 

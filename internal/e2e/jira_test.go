@@ -15,6 +15,7 @@ import (
 // go-httpbin (which echoes what it received, credentials included — the
 // harshest case for keeping secrets out of the job).
 func TestJiraCreateProject(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	const password = "s3cret-Jira-pw!"
@@ -121,6 +122,7 @@ func TestJiraCreateProject(t *testing.T) {
 // credentials, and a 401 from a wrong password fails the step with the
 // response kept in the job.
 func TestBasicAuth(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	for name, pw := range map[string]string{"right": "right-password", "wrong": "wrong-password"} {

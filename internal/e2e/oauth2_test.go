@@ -194,6 +194,7 @@ const e2eClientSecret = "e2e-client-secret-7f3a9c"
 // concurrent jobs after expiry, and a revoked grant that asks for
 // reauthorization.
 func TestOAuth2AuthorizationCode(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	a := &recordingAPI{server: s}
 	p := oauthtest.Start(t, oauthtest.Options{ClientID: "patchbay-e2e", ClientSecret: e2eClientSecret,
@@ -381,6 +382,7 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 // TestOAuth2ProviderErrorAndBadCallbacks: the page names what failed,
 // HTML-escaped, with status 400; no API token is needed to reach it.
 func TestOAuth2ProviderErrorAndBadCallbacks(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	a := &recordingAPI{server: s}
 	p := oauthtest.Start(t, oauthtest.Options{ClientID: "patchbay-e2e", ClientSecret: e2eClientSecret, RedirectURI: s.URL + "/oauth/callback"})
@@ -426,6 +428,7 @@ func TestOAuth2ProviderErrorAndBadCallbacks(t *testing.T) {
 // TestOAuth2ClientCredentials: no browser; the token is fetched on first
 // use (client secret in the body here), cached, and used by steps.
 func TestOAuth2ClientCredentials(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	a := &recordingAPI{server: s}
 	p := oauthtest.Start(t, oauthtest.Options{})

@@ -13,6 +13,7 @@ import (
 // A file over the inline limit is stored as a blob with its event, named in
 // the trigger output by its SHA-256, and served back exactly by the API.
 func TestWebhookMultipartLargeFileIsStoredAsBlob(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	whCreate(s, whRecipe("upload-big", "form", nil), true)
 

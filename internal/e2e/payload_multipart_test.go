@@ -17,6 +17,7 @@ import (
 // A form webhook takes a multipart/form-data body: text fields as in a
 // urlencoded form, files as metadata (with small content inline).
 func TestWebhookMultipartForm(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	whCreate(s, whRecipe("upload", "form", nil), true)
 	url := s.webhookBase() + "/upload"

@@ -157,6 +157,7 @@ func (s *server) recipeJobs(id string) (total, finished int) {
 // records there before the first start (since: now), none twice over many
 // polls and a restart of patchbay in between.
 func TestPollingOneJobPerNewRecord(t *testing.T) {
+	t.Parallel()
 	src := newRecordSource(t, 3)
 	dir := t.TempDir()
 	srv := startServer(t, func(c *config.Config) { c.DataDir = dir })
@@ -204,6 +205,7 @@ func TestPollingOneJobPerNewRecord(t *testing.T) {
 // A cursor-based API: {{cursor}} sends the largest updated_at seen, so each
 // poll asks only for what changed since.
 func TestPollingCursor(t *testing.T) {
+	t.Parallel()
 	src := newRecordSource(t, 2)
 	srv := startServer(t)
 	id := srv.createRecipe(pollingRecipe(src, map[string]any{
@@ -244,6 +246,7 @@ func TestPollingCursor(t *testing.T) {
 // as the trigger's health with the failing response, keep the cursor, and
 // the records added meanwhile are picked up once it recovers.
 func TestPollingFailureAndRecovery(t *testing.T) {
+	t.Parallel()
 	src := newRecordSource(t, 1)
 	srv := startServer(t)
 	id := srv.createRecipe(pollingRecipe(src, map[string]any{
@@ -294,6 +297,7 @@ func TestPollingFailureAndRecovery(t *testing.T) {
 // secret masked in the failure shown as health; a connection a polling
 // recipe uses cannot be deleted.
 func TestPollingThroughConnection(t *testing.T) {
+	t.Parallel()
 	const key = "poll-secret-key-1234"
 	src := newRecordSource(t, 1)
 	guarded := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

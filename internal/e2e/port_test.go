@@ -2,8 +2,11 @@ package e2e
 
 import "net"
 
-// net0 finds a free loopback port. The tiny window between closing it and
-// the server binding it is acceptable in tests.
+// net0 finds a free loopback port, for a test that must restart a server
+// process on the same address (the crash test). The window between
+// closing it and the server binding it can let another process take the
+// port: servers that need no fixed address bind port 0 instead
+// (startServer, startProcessAnyPort).
 type net0 struct{}
 
 func (net0) listen() (string, error) {

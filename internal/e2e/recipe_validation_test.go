@@ -98,6 +98,7 @@ func rvCheckProblem(t *testing.T, resp whResponse, path string, msgs ...string) 
 }
 
 func TestRecipeValidation(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 
 	cases := []struct {
@@ -221,6 +222,7 @@ func TestRecipeValidation(t *testing.T) {
 }
 
 func TestAPIAuthAndNotFound(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	id := s.createRecipe(rvBase())
 

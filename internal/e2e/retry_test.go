@@ -37,6 +37,7 @@ func (f *flakyTarget) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRetriesKeepOneIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	target := &flakyTarget{}
 	srv := httptest.NewServer(target)
 	defer srv.Close()
@@ -73,6 +74,7 @@ func TestRetriesKeepOneIdempotencyKey(t *testing.T) {
 // TestRetriesGiveUp: a target that never recovers fails the job after
 // max_attempts, with every attempt counted and the last response kept.
 func TestRetriesGiveUp(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,7 @@ import (
 // Starting a schedule recipe fires its first event at once; its output
 // carries the scheduled and the actual time.
 func TestScheduleFirstEventOnStart(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	sink := httpbinServer(t)
 	id := srv.createRecipe(map[string]any{"name": "hourly report",
@@ -56,6 +57,7 @@ func TestScheduleFirstEventOnStart(t *testing.T) {
 // A manual recipe runs one job per API call, with the body as its trigger
 // output; a stopped one refuses, and a body that is not JSON is a 400.
 func TestManualTrigger(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	sink := httpbinServer(t)
 	id := srv.createRecipe(map[string]any{"name": "by hand",
@@ -81,6 +83,7 @@ func TestManualTrigger(t *testing.T) {
 // Polling and schedule documents are validated like webhooks: 422 naming
 // the path; a polling trigger's datatree is that of one record.
 func TestTriggerValidation(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	cases := []struct {
 		trigger map[string]any

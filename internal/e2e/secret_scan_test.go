@@ -19,6 +19,7 @@ import (
 // its -wal and -shm), the server's logs and every API answer the test
 // received for each secret and its base64: none may be there.
 func TestSecretsAppearNowhere(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	a := &recordingAPI{server: s}
 	bin := httpbinServer(t)

@@ -16,6 +16,7 @@ import (
 // timeout ends is cancelled and put back on the queue without counting an
 // attempt; the next start runs it to the end.
 func TestShutdownRequeuesRunningSteps(t *testing.T) {
+	// Not parallel: it bounds how long a shutdown takes.
 	var calls atomic.Int32
 	started := make(chan struct{}, 1)
 	// A target that hangs on its first request and answers the second at
@@ -71,6 +72,7 @@ func TestShutdownRequeuesRunningSteps(t *testing.T) {
 
 // TestHealthReadyMetrics: the operations endpoints answer without a token.
 func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	for path, want := range map[string]string{"/healthz": `"ok"`, "/readyz": `"ready"`, "/metrics": "patchbay_webhooks_accepted_total"} {
 		status, body := s.raw("GET", path, nil, "")

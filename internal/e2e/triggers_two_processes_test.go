@@ -2,29 +2,20 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"syscall"
 	"testing"
 	"time"
 )
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	fatalIf(t, err, "listen")
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // Two patchbay processes on one SQLite database file: each tick of a
 // schedule and each new record of a poll yields exactly one job, however
 // the two processes race for them.
 func TestTriggersFireOnceAcrossTwoProcesses(t *testing.T) {
+	t.Parallel() // each process binds a port of its own (--addr-file)
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
-	a := startProcess(t, bin, dir, freeAddr(t))
-	b := startProcess(t, bin, dir, freeAddr(t))
+	a := startProcessAnyPort(t, bin, dir)
+	b := startProcessAnyPort(t, bin, dir)
 	api := &server{t: t, URL: a.url, DataDir: dir, Token: createToken(t, dir)}
 
 	src := newRecordSource(t, 3)

@@ -22,6 +22,7 @@ import (
 // The server runs in this process, so the test's runtime.MemStats are the
 // server's.
 func TestWebhookAttacks(t *testing.T) {
+	// Not parallel: it reads this process's heap, which other tests would grow.
 	s := startServer(t) // default limits: 10 MiB bodies, depth 64, 100-digit numbers
 	whCreate(s, whRecipe("orders", "json", nil), true)
 	whCreate(s, whRecipe("xml-orders", "xml", nil), true)

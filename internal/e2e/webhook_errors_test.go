@@ -249,6 +249,7 @@ func whRandomUUID(t *testing.T) string {
 // TestWebhookRejects sends one bad request per case and checks the status,
 // the JSON error (what and where), and that nothing at all was stored.
 func TestWebhookRejects(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, func(c *config.Config) { c.MaxBodyBytes = 1024 })
 	whStandardRecipes(s)
 	base := s.webhookBase()
@@ -453,6 +454,7 @@ func TestWebhookRejects(t *testing.T) {
 // TestWebhookAccepts shows each verify scheme accepting a correctly signed
 // request and each payload type reaching the job as its parsed tree.
 func TestWebhookAccepts(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	whStandardRecipes(s)
 	base := s.webhookBase()
@@ -531,6 +533,7 @@ func TestWebhookAccepts(t *testing.T) {
 // TestWebhookCapture: an armed capture turns the next request into the
 // recipe's payload example, answered 2xx, with no event or job, once.
 func TestWebhookCapture(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	doc := whRecipe("capture-me", "json", nil)
 	doc["trigger"].(map[string]any)["payload_example"] = `{"old": true}`

@@ -9,6 +9,7 @@ import (
 // <item>s, a real order has one; the trigger output still holds a list, so
 // the pill {{trigger.order.item[0].sku}} works for both.
 func TestXMLSingleElementIsAListWhenTheDatatreeSaysSo(t *testing.T) {
+	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
 	id := s.createRecipe(map[string]any{

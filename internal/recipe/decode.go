@@ -76,7 +76,9 @@ func fieldProblems(path string, fields map[string]json.RawMessage, target any) [
 }
 
 var (
-	documentFields = set("id", "name", "trigger", "steps", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture")
+	// documentFields are the document's own; the API drops the fields its
+	// view adds (package apiview) before a document reaches Decode.
+	documentFields = set("name", "trigger", "steps")
 	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify",
 		"connection", "method", "url", "query", "headers", "interval", "items_path", "id_path", "cursor_path",
 		"pagination", "since", "order", "response_type", "response_example", "every", "cron", "timezone")

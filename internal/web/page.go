@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/patchbay/patchbay/internal/apiview"
 )
 
 //go:embed templates
@@ -22,8 +25,14 @@ func renderIndex(as *assets) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The page names the fields the server adds to recipe and connection
+	// views, read
+	// from the API's view type, so the editor shows only the document
+	// without keeping a list of its own.
+	data := struct{ RecipeServerFields, ConnectionServerFields string }{
+		strings.Join(apiview.RecipeServerFieldNames(), " "), strings.Join(apiview.ConnectionServerFieldNames(), " ")}
 	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, nil); err != nil {
+	if err := tmpl.Execute(&buf, data); err != nil {
 		return nil, err
 	}
 	body := buf.Bytes()

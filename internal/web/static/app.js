@@ -13,11 +13,17 @@
   const REFRESH_MS = 3000;
   const JOB_STATUSES = ["pending", "running", "succeeded", "failed"];
   // Keys the server adds to a recipe view; they are not part of the
-  // document a user edits. The API ignores the first ones on save (showing
-  // them would invite edits that silently do nothing) and refuses drift
-  // and trigger_health as unknown fields.
-  const SERVER_KEYS = ["id", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture",
-    "drift", "trigger_health"];
+  // document a user edits (the API ignores them on save, so showing them
+  // would invite edits that silently do nothing). The page names them,
+  // from the API's view type: this file keeps no list of its own.
+  const SERVER_KEYS = metaList("patchbay-recipe-server-fields");
+  const CONNECTION_SERVER_KEYS = metaList("patchbay-connection-server-fields");
+
+  // metaList reads a space-separated list from a <meta> of the page.
+  function metaList(name) {
+    const m = document.querySelector('meta[name="' + name + '"]');
+    return m ? m.content.split(/\s+/).filter(Boolean) : [];
+  }
 
   // ---------------------------------------------------------------- DOM
 
@@ -1364,7 +1370,8 @@
         }
         if (!v.alive) return;
       }
-      const doc = c ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "id")) : NEW_CONNECTION;
+      const doc = c ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "id" && !CONNECTION_SERVER_KEYS.includes(k)))
+        : NEW_CONNECTION;
       const cancel = button("Cancel", () => editSlot.replaceChildren());
       const editor = jsonEditor(v, {
         value: JSON.stringify(doc, null, 2),
