@@ -16,6 +16,7 @@ import (
 // and where, the server stays healthy, and nothing is stored by a refused
 // request.
 func TestBadInputOnEveryRoute(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	recipeID := s.createRecipe(map[string]any{"name": "target", "trigger": map[string]any{"type": "webhook", "event": "target", "payload_type": "json"}, "steps": []any{}})
 	s.mustCall(200, "POST", "/api/v1/recipes/"+recipeID+"/start", nil, nil)

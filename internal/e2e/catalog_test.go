@@ -19,6 +19,7 @@ import (
 // webhook right after its own start, while a seventh client keeps editing
 // a connection. Every webhook is accepted and every job runs.
 func TestStartedRecipeAcceptsItsNextWebhook(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	bin := httpbinServer(t)
 	base := s.webhookBase()
@@ -119,6 +120,7 @@ func TestStartedRecipeAcceptsItsNextWebhook(t *testing.T) {
 // PUT and DELETE take If-Match with the ETag a read gave: of 50 parallel
 // PUTs naming the same version exactly one wins, the others are 412.
 func TestIfMatchRefusesAStaleWrite(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	doc := func(name string) map[string]any {
 		return map[string]any{"name": name, "trigger": map[string]any{"type": "manual"}, "steps": []any{}}
@@ -188,6 +190,7 @@ func TestIfMatchRefusesAStaleWrite(t *testing.T) {
 // on A, B accepts the webhook; stopped on A, B answers 503; deleted on A,
 // B answers 404.
 func TestAnotherProcessSeesAWriteWithinTheBound(t *testing.T) {
+	t.Parallel()
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
 	a := startProcessAnyPort(t, bin, dir)
