@@ -77,7 +77,7 @@ func fieldProblems(path string, fields map[string]json.RawMessage, target any) [
 
 var (
 	documentFields = set("id", "name", "trigger", "steps", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture")
-	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify",
+	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify", "dedupe", "rate_limit",
 		"connection", "method", "url", "query", "headers", "interval", "items_path", "id_path", "cursor_path",
 		"pagination", "since", "order", "response_type", "response_example", "every", "cron", "timezone")
 	paginationFields = set("type", "next_path", "token_path", "token_param", "param", "start", "page_size", "size_param", "max_pages")
@@ -112,6 +112,8 @@ func unknownFields(raw map[string]any) []Problem {
 		check("trigger", t, triggerFields)
 		check("trigger.verify", t["verify"], verifyFields)
 		check("trigger.pagination", t["pagination"], paginationFields)
+		check("trigger.dedupe", t["dedupe"], dedupeFields)
+		check("trigger.rate_limit", t["rate_limit"], rateLimitFields)
 	}
 	if steps, ok := raw["steps"].([]any); ok {
 		for i, s := range steps {
