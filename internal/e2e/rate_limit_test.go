@@ -54,6 +54,18 @@ func TestWebhookRateLimit(t *testing.T) {
 			t.Fatalf("%s: %d jobs stored, want %d", c.event, n, c.burst)
 		}
 	}
+	// An edit makes a new limiter: the new burst is available at once.
+	s.mustCall(200, "PUT", "/api/v1/recipes/"+own, map[string]any{"name": "own limit",
+		"trigger": map[string]any{"type": "webhook", "event": "rl-own", "rate_limit": map[string]any{"per_second": 0.01, "burst": 3}},
+		"steps":   []any{}}, nil)
+	for i := 0; i < 3; i++ {
+		if status, body := delivery(t, base+"/rl-own", `{}`); status != 200 {
+			t.Fatalf("after the edit, delivery %d answered %d: %s", i, status, body)
+		}
+	}
+	if status, _ := delivery(t, base+"/rl-own", `{}`); status != 429 {
+		t.Fatalf("past the edited burst: %d, want 429", status)
+	}
 	// Retry-After is whole seconds, at least 1 (100 s at 0.01/s).
 	resp, err := httpPost(base + "/rl-default")
 	fatalIf(t, err, "post")
@@ -61,8 +73,8 @@ func TestWebhookRateLimit(t *testing.T) {
 		t.Fatalf("answer %d with Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	status, metrics := s.raw("GET", "/metrics", nil, "")
-	if status != 200 || !strings.Contains(string(metrics), `patchbay_webhooks_rejected_total{reason="rate_limited"} 13`) {
-		t.Fatalf("metrics do not count the 13 rate-limited deliveries")
+	if status != 200 || !strings.Contains(string(metrics), `patchbay_webhooks_rejected_total{reason="rate_limited"} 14`) {
+		t.Fatalf("metrics do not count the 14 rate-limited deliveries")
 	}
 }
 
