@@ -146,7 +146,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if local {
 		nj.Owner, nj.Lease = h.Local.OwnerName(), h.Local.LeaseDuration()
 	}
-	ids, duplicate, err := h.store(r.Context(), nj, rules.dedupeKey(trig.Dedupe, r, out), trig.Dedupe)
+	ids, duplicate, err := h.store(r.Context(), nj, rules.dedupeKey(r, out), trig.Dedupe)
 	if err != nil {
 		if local {
 			h.Local.Unreserve()

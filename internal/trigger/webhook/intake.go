@@ -84,19 +84,23 @@ func (h *heldBody) release() {
 // request the budget cannot carry is refused before it costs anything); a
 // body of unknown length takes budget for each larger buffer as it grows.
 // The caller must release the returned body.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *IntakeBudget) (*heldBody, *httpx.Error) {
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *IntakeBudget) (heldBody, *httpx.Error) {
 	declared := r.ContentLength
+	hb := heldBody{budget: budget}
 	if declared > limit {
-		return nil, tooLarge(limit)
+		return hb, tooLarge(limit)
 	}
-	hb := &heldBody{budget: budget}
+	// net/http never gives more than a declared length; only a body of
+	// unknown length needs the limit enforced while reading.
+	src := r.Body
 	if declared >= 0 {
 		if !budget.take(declared) {
-			return nil, overloaded()
+			return hb, overloaded()
 		}
 		hb.held = declared
+	} else {
+		src = http.MaxBytesReader(w, r.Body, limit)
 	}
-	src := http.MaxBytesReader(w, r.Body, limit)
 	var buf []byte
 	if declared >= 0 && declared <= firstChunk {
 		// The usual webhook: small, declared, read in one allocation.
@@ -104,7 +108,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *Intak
 	}
 	for {
 		if declared >= 0 && int64(len(buf)) == declared {
-			// net/http never gives more than the declared length.
 			break
 		}
 		if len(buf) == cap(buf) {
@@ -115,7 +118,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *Intak
 				n, err := src.Read(probe[:])
 				if n > 0 || isTooLarge(err) {
 					hb.release()
-					return nil, tooLarge(limit)
+					return hb, tooLarge(limit)
 				}
 				if err == nil {
 					continue
@@ -124,13 +127,13 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *Intak
 					break
 				}
 				hb.release()
-				return nil, unreadable(err)
+				return hb, unreadable(err)
 			}
 			if declared < 0 {
 				// Charge the new buffer now; the old one is given back once copied.
 				if !budget.take(next) {
 					hb.release()
-					return nil, overloaded()
+					return hb, overloaded()
 				}
 				hb.held += next
 			}
@@ -152,9 +155,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *Intak
 		}
 		hb.release()
 		if isTooLarge(err) {
-			return nil, tooLarge(limit)
+			return hb, tooLarge(limit)
 		}
-		return nil, unreadable(err)
+		return hb, unreadable(err)
 	}
 	hb.data = buf
 	return hb, nil

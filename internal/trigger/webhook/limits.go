@@ -31,6 +31,9 @@ type intakeRules struct {
 	version    int64
 	limiter    *rate.Limiter // nil: no limit
 	dedupePath *pill.Template
+	// dedupeHeaders are the headers whose first present value is the key,
+	// in canonical form so that reading them allocates nothing.
+	dedupeHeaders []string
 }
 
 // rulesCache holds intakeRules by recipe id, rebuilt when the recipe's
@@ -58,7 +61,15 @@ func (c *rulesCache) get(rec *catalog.Recipe, serverDefault recipe.RateLimit) *i
 	if limit.PerSecond > 0 {
 		rules.limiter = rate.NewLimiter(rate.Limit(limit.PerSecond), limit.BurstOrDefault())
 	}
-	if dd := rec.Doc.Trigger.Dedupe; dd != nil && !dd.Disabled && dd.Path != "" {
+	switch dd := rec.Doc.Trigger.Dedupe; {
+	case dd == nil || (!dd.Disabled && dd.Header == "" && dd.Path == ""):
+		for _, h := range recipe.DefaultDedupeHeaders {
+			rules.dedupeHeaders = append(rules.dedupeHeaders, http.CanonicalHeaderKey(h))
+		}
+	case dd.Disabled:
+	case dd.Header != "":
+		rules.dedupeHeaders = []string{http.CanonicalHeaderKey(dd.Header)}
+	case dd.Path != "":
 		// Validated at save; a path that no longer compiles dedupes nothing.
 		rules.dedupePath, _ = dd.CompilePath()
 	}
@@ -87,17 +98,10 @@ func (r *intakeRules) allow(now time.Time) (ok bool, retryAfter int) {
 // dedupeKey is the delivery's id for deduplication, or "" when the trigger
 // is not deduplicated or the delivery carries no id (it is then taken as
 // new, as it would be without dedupe).
-func (r *intakeRules) dedupeKey(dd *recipe.Dedupe, req *http.Request, out []byte) string {
+func (r *intakeRules) dedupeKey(req *http.Request, out []byte) string {
 	var key string
 	switch {
-	case dd != nil && dd.Disabled:
-		return ""
-	case dd != nil && dd.Header != "":
-		key = req.Header.Get(dd.Header)
-	case dd != nil && dd.Path != "":
-		if r.dedupePath == nil {
-			return ""
-		}
+	case r.dedupePath != nil:
 		// out is the trigger output as JSON whatever the payload type.
 		tree, err := payload.ParseJSON(out, payload.DefaultLimits())
 		if err != nil {
@@ -109,8 +113,9 @@ func (r *intakeRules) dedupeKey(dd *recipe.Dedupe, req *http.Request, out []byte
 		}
 		key = s
 	default:
-		for _, h := range recipe.DefaultDedupeHeaders {
-			if key = req.Header.Get(h); key != "" {
+		for _, h := range r.dedupeHeaders {
+			if v := req.Header[h]; len(v) > 0 && v[0] != "" {
+				key = v[0]
 				break
 			}
 		}
