@@ -199,6 +199,17 @@ func TestIntakeBudgetChunkedBody(t *testing.T) {
 		t.Fatalf("3 MiB chunked with a 1 MiB budget: %d, want 503", got)
 	}
 	waitBudget(t, h, 0)
+	// Within the budget, the body limit still holds for a chunked body,
+	// and a body of exactly the limit is taken.
+	h.Intake = webhook.NewIntakeBudget(16 << 20)
+	h.MaxBodyBytes = 200 << 10
+	if got := post(300 << 10); got != 413 {
+		t.Fatalf("300 KiB chunked over a 200 KiB limit: %d, want 413", got)
+	}
+	if got := post(200<<10 - len(`{"pad": ""}`)); got != 200 {
+		t.Fatalf("a chunked body of exactly the limit: %d, want 200", got)
+	}
+	waitBudget(t, h, 0)
 }
 
 // burst+N quick requests: exactly N answered 429 with Retry-After, and
