@@ -53,8 +53,19 @@ func locate(b []byte) []Problem {
 	if v, ok := raw.Trigger["verify"]; ok && json.Unmarshal(v, &verify) == nil {
 		delete(raw.Trigger, "verify")
 	}
+	// Objects inside the trigger are checked field by field too, so a
+	// wrong value is reported at its own path (trigger.dedupe.window).
+	var dedupe, rateLimit map[string]json.RawMessage
+	if v, ok := raw.Trigger["dedupe"]; ok && json.Unmarshal(v, &dedupe) == nil {
+		delete(raw.Trigger, "dedupe")
+	}
+	if v, ok := raw.Trigger["rate_limit"]; ok && json.Unmarshal(v, &rateLimit) == nil {
+		delete(raw.Trigger, "rate_limit")
+	}
 	ps := fieldProblems("trigger", raw.Trigger, &Trigger{})
 	ps = append(ps, fieldProblems("trigger.verify", verify, &Verify{})...)
+	ps = append(ps, fieldProblems("trigger.dedupe", dedupe, &Dedupe{})...)
+	ps = append(ps, fieldProblems("trigger.rate_limit", rateLimit, &RateLimit{})...)
 	for i, st := range raw.Steps {
 		ps = append(ps, fieldProblems(fmt.Sprintf("steps[%d]", i), st, &Step{})...)
 	}

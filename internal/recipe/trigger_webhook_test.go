@@ -47,6 +47,8 @@ func TestWebhookDedupeAndRateLimitFields(t *testing.T) {
 		{"window too long", `{"type": "webhook", "event": "e", "dedupe": {"header": "X", "window": "800h"}}`, "trigger.dedupe.window"},
 		{"window too short", `{"type": "webhook", "event": "e", "dedupe": {"header": "X", "window": "10ms"}}`, "trigger.dedupe.window"},
 		{"dedupe word", `{"type": "webhook", "event": "e", "dedupe": "on"}`, "trigger.dedupe"},
+		{"bad window", `{"type": "webhook", "event": "e", "dedupe": {"header": "X", "window": "abc"}}`, "trigger.dedupe.window: \"abc\" is not a duration"},
+		{"rate as text", `{"type": "webhook", "event": "e", "rate_limit": {"per_second": "fast"}}`, "trigger.rate_limit.per_second: want"},
 		{"zero rate", `{"type": "webhook", "event": "e", "rate_limit": {"per_second": 0}}`, "trigger.rate_limit.per_second"},
 		{"negative burst", `{"type": "webhook", "event": "e", "rate_limit": {"per_second": 1, "burst": -1}}`, "trigger.rate_limit.burst"},
 		{"not on a schedule", `{"type": "schedule", "every": "1m", "rate_limit": {"per_second": 1}}`, "trigger.rate_limit: only webhook"},
