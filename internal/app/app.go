@@ -25,6 +25,7 @@ import (
 	"github.com/patchbay/patchbay/internal/job"
 	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/oauth"
+	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/secret"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
@@ -130,7 +131,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Headers are read into memory before any handler runs: 64 KiB is
+		// plenty for webhooks and API calls, and bounds what an idle or slow
+		// connection can make the server hold (Go's default is 1 MiB).
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
 }
@@ -139,7 +144,9 @@ func (a *App) routes(exec *httprequest.Executor) http.Handler {
 	mux := http.NewServeMux()
 	writes := &workspace.Service{Store: a.store, Catalog: a.catalog, Box: a.box, Triggers: a.scheduler}
 	wh := &webhook.Handler{Local: a.runner, Catalog: a.catalog, Store: a.store, Captures: writes, WebhookToken: a.workspace.WebhookToken,
-		MaxBodyBytes: a.cfg.MaxBodyBytes, Metrics: a.metrics, Log: a.log}
+		MaxBodyBytes: a.cfg.MaxBodyBytes, Metrics: a.metrics, Log: a.log,
+		Intake:    webhook.NewIntakeBudget(a.cfg.Intake.MaxIntakeBytes),
+		RateLimit: recipe.RateLimit{PerSecond: a.cfg.Intake.WebhookRateLimit, Burst: a.cfg.Intake.WebhookRateBurst}}
 	mux.Handle("/webhooks/rest/{token}/{event}", wh)
 	(&api.API{Store: a.store, Catalog: a.catalog, Runner: a.runner, Executor: exec, Box: a.box,
 		Workspace: a.workspace, BaseURL: a.cfg.BaseURL, Log: a.log, Writes: writes, OAuth: a.oauth}).Routes(mux)

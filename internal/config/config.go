@@ -35,6 +35,8 @@ type Config struct {
 	JobLease        time.Duration // how long a claimed job is ours before another worker may take it
 	ShutdownTimeout time.Duration // how long running steps get to finish on shutdown
 	RetryBase       time.Duration // first retry delay of a step (doubled each attempt, with jitter)
+
+	Intake IntakeLimits // webhook bytes in flight and default rate limit
 }
 
 // Default returns the configuration used when nothing is set.
@@ -49,6 +51,7 @@ func Default() Config {
 		JobLease:        30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
 		RetryBase:       time.Second,
+		Intake:          DefaultIntakeLimits(),
 	}
 }
 
@@ -75,6 +78,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long running steps may finish on shutdown before they are re-queued (env PATCHBAY_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiler on this address, e.g. 127.0.0.1:6060 (env PATCHBAY_PPROF_ADDR); empty: off")
 	fs.DurationVar(&c.RetryBase, "retry-base", c.RetryBase, "first retry delay of a failed step (env PATCHBAY_RETRY_BASE)")
+	c.Intake.flags(fs)
 }
 
 // Parse applies the environment and then the arguments to fs. Environment
@@ -132,7 +136,7 @@ func (c *Config) Validate() error {
 	if c.RetryBase <= 0 {
 		return errors.New("retry-base: must be positive")
 	}
-	return nil
+	return c.Intake.validate(c.MaxBodyBytes)
 }
 
 // AnyPort says whether addr asks the system to pick the port (":0").

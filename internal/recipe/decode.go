@@ -53,8 +53,19 @@ func locate(b []byte) []Problem {
 	if v, ok := raw.Trigger["verify"]; ok && json.Unmarshal(v, &verify) == nil {
 		delete(raw.Trigger, "verify")
 	}
+	// Objects inside the trigger are checked field by field too, so a
+	// wrong value is reported at its own path (trigger.dedupe.window).
+	var dedupe, rateLimit map[string]json.RawMessage
+	if v, ok := raw.Trigger["dedupe"]; ok && json.Unmarshal(v, &dedupe) == nil {
+		delete(raw.Trigger, "dedupe")
+	}
+	if v, ok := raw.Trigger["rate_limit"]; ok && json.Unmarshal(v, &rateLimit) == nil {
+		delete(raw.Trigger, "rate_limit")
+	}
 	ps := fieldProblems("trigger", raw.Trigger, &Trigger{})
 	ps = append(ps, fieldProblems("trigger.verify", verify, &Verify{})...)
+	ps = append(ps, fieldProblems("trigger.dedupe", dedupe, &Dedupe{})...)
+	ps = append(ps, fieldProblems("trigger.rate_limit", rateLimit, &RateLimit{})...)
 	for i, st := range raw.Steps {
 		ps = append(ps, fieldProblems(fmt.Sprintf("steps[%d]", i), st, &Step{})...)
 	}
@@ -79,7 +90,7 @@ var (
 	// documentFields are the document's own; the API drops the fields its
 	// view adds (package apiview) before a document reaches Decode.
 	documentFields = set("name", "trigger", "steps")
-	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify",
+	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify", "dedupe", "rate_limit",
 		"connection", "method", "url", "query", "headers", "interval", "items_path", "id_path", "cursor_path",
 		"pagination", "since", "order", "response_type", "response_example", "every", "cron", "timezone")
 	paginationFields = set("type", "next_path", "token_path", "token_param", "param", "start", "page_size", "size_param", "max_pages")
@@ -114,6 +125,8 @@ func unknownFields(raw map[string]any) []Problem {
 		check("trigger", t, triggerFields)
 		check("trigger.verify", t["verify"], verifyFields)
 		check("trigger.pagination", t["pagination"], paginationFields)
+		check("trigger.dedupe", t["dedupe"], dedupeFields)
+		check("trigger.rate_limit", t["rate_limit"], rateLimitFields)
 	}
 	if steps, ok := raw["steps"].([]any); ok {
 		for i, s := range steps {

@@ -41,6 +41,12 @@ type Trigger struct {
 	PayloadType    string  `json:"payload_type,omitempty"`
 	PayloadExample Example `json:"payload_example,omitempty"`
 	Verify         *Verify `json:"verify,omitempty"`
+	// Dedupe says how a repeated delivery is recognised (webhook only;
+	// nil: the first of the usual delivery-id headers that is present).
+	Dedupe *Dedupe `json:"dedupe,omitempty"`
+	// RateLimit bounds the deliveries accepted per second (webhook only;
+	// nil: the server-wide default).
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
 
 	// Polling trigger: a request through Connection every Interval, whose
 	// response lists records at ItemsPath, each known by IDPath. The

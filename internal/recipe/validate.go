@@ -152,6 +152,7 @@ func (d *Document) Validate(connectionExists func(string) bool) []Problem {
 
 func (d *Document) validateTrigger(add func(string, string, ...any), connectionExists func(string) bool) {
 	t := d.Trigger
+	d.validateIntake(add)
 	switch t.Type {
 	case TriggerWebhook:
 		if t.Event == "" {

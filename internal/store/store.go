@@ -147,6 +147,13 @@ type Store interface {
 	// values it resealed; empty secrets are left alone.
 	ResealSecrets(ctx context.Context, reseal func(old []byte) ([]byte, error)) (int, error)
 
+	// EnqueueOnce stores j (and its event) as Enqueue does, unless the
+	// recipe took key.Key within its window: then it stores nothing and
+	// returns the first delivery's ids with duplicate true. The key is
+	// written in the job's transaction, so of two concurrent copies one
+	// makes the job and the other gets its ids.
+	EnqueueOnce(ctx context.Context, j queue.NewJob, key DedupeKey) (ids queue.Enqueued, duplicate bool, err error)
+
 	Job(ctx context.Context, id string) (Job, error)
 	// Blob is a stored file of an event, by the hex SHA-256 of its content.
 	Blob(ctx context.Context, sha256 string) ([]byte, error)

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -52,9 +51,17 @@ type Handler struct {
 	Captures     Captures
 	WebhookToken string
 	MaxBodyBytes int64
-	Metrics      *metrics.Metrics
-	Log          *slog.Logger
-	Now          func() time.Time
+	// Intake caps the body bytes all webhook requests hold at once (nil:
+	// no cap); a request over it is answered 503 with Retry-After.
+	Intake *IntakeBudget
+	// RateLimit is the server-wide default of every webhook event whose
+	// trigger sets none; PerSecond 0 means no default limit.
+	RateLimit recipe.RateLimit
+	Metrics   *metrics.Metrics
+	Log       *slog.Logger
+	Now       func() time.Time
+
+	rules rulesCache
 }
 
 // Accepted is the answer to a stored webhook.
@@ -95,15 +102,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Header:  http.Header{"Retry-After": {"60"}}})
 		return
 	}
-	body, e := readBody(w, r, h.MaxBodyBytes)
+	rules := h.rules.get(rec, h.RateLimit)
+	if ok, retry := rules.allow(h.now()); !ok {
+		// Before the body is read: a flood costs no memory and stores nothing.
+		h.reject(w, r, "rate_limited", rateLimited(event, retry))
+		return
+	}
+	held, e := readBody(w, r, h.MaxBodyBytes, h.Intake)
 	if e != nil {
 		reason := "read"
-		if e.Status == http.StatusRequestEntityTooLarge {
+		switch e.Status {
+		case http.StatusRequestEntityTooLarge:
 			reason = "too_large"
+		case http.StatusServiceUnavailable:
+			reason = "overloaded"
 		}
 		h.reject(w, r, reason, e)
 		return
 	}
+	// The body's bytes stay charged until the event is stored and answered.
+	defer held.release()
+	body := held.data
 	if err := verify(trig.Verify, rec.Secrets, r, body, h.now()); err != nil {
 		h.reject(w, r, "verify", &httpx.Error{Status: 401, Code: "verification_failed", Message: "webhook verification failed: " + err.Error()})
 		return
@@ -135,7 +154,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if local {
 		nj.Owner, nj.Lease = h.Local.OwnerName(), h.Local.LeaseDuration()
 	}
-	ids, err := h.Store.Enqueue(r.Context(), nj)
+	ids, duplicate, err := h.store(r.Context(), nj, rules.dedupeKey(r, out), trig.Dedupe)
 	if err != nil {
 		if local {
 			h.Local.Unreserve()
@@ -143,11 +162,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpx.Fail(w, r, h.Log, fmt.Errorf("store webhook event: %w", err))
 		return
 	}
+	if duplicate {
+		// A repeat of a delivery taken within the window: answered as the
+		// first was, and nothing new runs.
+		if local {
+			h.Local.Unreserve()
+		}
+		writeAccepted(w, ids.EventID, ids.JobID)
+		return
+	}
 	if local {
-		h.Local.Dispatch(queue.Claimed{JobID: ids[0].JobID, RecipeID: rec.ID, EventID: ids[0].EventID, Claims: 1, Payload: out})
+		h.Local.Dispatch(queue.Claimed{JobID: ids.JobID, RecipeID: rec.ID, EventID: ids.EventID, Claims: 1, Payload: out})
 	}
 	h.Metrics.WebhooksAccepted.Inc()
-	writeAccepted(w, ids[0].EventID, ids[0].JobID)
+	writeAccepted(w, ids.EventID, ids.JobID)
+}
+
+// store enqueues the event and its job, deduplicated by key when there is one.
+func (h *Handler) store(ctx context.Context, nj queue.NewJob, key string, dd *recipe.Dedupe) (queue.Enqueued, bool, error) {
+	if key == "" {
+		ids, err := h.Store.Enqueue(ctx, nj)
+		if err != nil {
+			return queue.Enqueued{}, false, err
+		}
+		return ids[0], false, nil
+	}
+	return h.Store.EnqueueOnce(ctx, nj, store.DedupeKey{Key: key, Window: dd.WindowOrDefault()})
 }
 
 // writeAccepted answers {"id": …, "job_id": …} without reflection: this is
@@ -187,35 +227,6 @@ func checkMethod(payloadType, method string) *httpx.Error {
 	return &httpx.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
 		Message: fmt.Sprintf("this webhook takes %s for a %s payload, not %s", allowed, payloadType, method),
 		Header:  http.Header{"Allow": {allowed}}}
-}
-
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *httpx.Error) {
-	if r.ContentLength > limit {
-		return nil, tooLarge(limit)
-	}
-	if n := r.ContentLength; n >= 0 && n < 1<<20 {
-		// The usual case: a declared length; read exactly that, in one
-		// allocation, and make sure nothing follows.
-		body := make([]byte, n)
-		if _, err := io.ReadFull(r.Body, body); err != nil {
-			return nil, &httpx.Error{Status: 400, Code: "unreadable_body", Message: "could not read the request body: " + err.Error()}
-		}
-		return body, nil
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, tooLarge(limit)
-		}
-		return nil, &httpx.Error{Status: 400, Code: "unreadable_body", Message: "could not read the request body: " + err.Error()}
-	}
-	return body, nil
-}
-
-func tooLarge(limit int64) *httpx.Error {
-	return &httpx.Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
-		Message: fmt.Sprintf("body is over the %d-byte limit", limit)}
 }
 
 // toTriggerOutput parses the request as declared and returns the trigger
