@@ -77,7 +77,7 @@ func TestEnqueueOnce(t *testing.T) {
 		t.Fatalf("%d events, want 4", n)
 	}
 	// Deleting a recipe takes its keys with it.
-	if err := s.DeleteRecipe(ctx, "r2"); err != nil {
+	if err := s.DeleteRecipe(ctx, "r2", 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := dedupeRows(t, dir, "r2"); n != 0 {

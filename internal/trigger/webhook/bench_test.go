@@ -76,14 +76,21 @@ func newHandler(tb testing.TB) *webhook.Handler {
 	if err := s.CreateRecipe(context.Background(), store.Recipe{ID: "r1", Name: "bench", TriggerType: "webhook", Event: "order", State: recipe.StateStarted, Doc: doc, CreatedAt: now, UpdatedAt: now}); err != nil {
 		tb.Fatal(err)
 	}
+	return &webhook.Handler{
+		Catalog: loadedCatalog(tb, s, box), Store: s, WebhookToken: token, MaxBodyBytes: 10 << 20,
+		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+// loadedCatalog is the catalog over s with what s holds loaded, as the
+// server has it before it listens.
+func loadedCatalog(tb testing.TB, s store.Store, box *secret.Box) *catalog.Catalog {
+	tb.Helper()
 	cat := catalog.New(s, box, catalog.Options{})
 	if err := cat.Load(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	return &webhook.Handler{
-		Catalog: cat, Store: s, WebhookToken: token, MaxBodyBytes: 10 << 20,
-		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
+	return cat
 }
 
 // post sends the Eventbrite webhook to the handler, routed as the server's

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/recipe"
 	"github.com/patchbay/patchbay/internal/secret"
@@ -45,7 +44,7 @@ func handlerFor(tb testing.TB, trig recipe.Trigger, budget *webhook.IntakeBudget
 		tb.Fatal(err)
 	}
 	h := &webhook.Handler{
-		Catalog: catalog.New(s, box, time.Minute), Store: s, WebhookToken: token, MaxBodyBytes: 10 << 20,
+		Catalog: loadedCatalog(tb, s, box), Store: s, WebhookToken: token, MaxBodyBytes: 10 << 20,
 		Intake: budget, Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	mux := http.NewServeMux()
