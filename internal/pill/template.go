@@ -154,10 +154,15 @@ func compilePill(src string, open, end int) (*pill, error) {
 	if code == "" {
 		return nil, &SyntaxError{Offset: runeOffset(src, open), Pill: text, Msg: "nothing between the braces"}
 	}
+	codeAt := open + 2 + len(inner) - len(strings.TrimLeftFunc(inner, unicode.IsSpace))
+	if err := checkFormulaShape(code); err != nil {
+		err.Pill = shortPill(text)
+		err.Offset += runeOffset(src, codeAt)
+		return nil, err
+	}
 	if p, ok := parsePath(code); ok {
 		return &pill{text: text, path: p}, nil
 	}
-	codeAt := open + 2 + len(inner) - len(strings.TrimLeftFunc(inner, unicode.IsSpace))
 	f, err := compileFormula(code, text)
 	if err != nil {
 		err.Offset += runeOffset(src, codeAt)
