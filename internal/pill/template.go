@@ -1,6 +1,7 @@
 package pill
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,6 +18,11 @@ type Env struct {
 	// as an empty string inside text, and a formula can give a default
 	// with cursor ?? "...".
 	Cursor any
+	// Budget is what the formulas of every render with this Env may spend
+	// together, and the context whose deadline stops them (a step's
+	// timeout). nil gives each Render a budget of its own, without a
+	// deadline. See NewBudget.
+	Budget *Budget
 }
 
 // Ref is one data reference found in a template.
@@ -53,12 +59,16 @@ type pill struct {
 	formula *formula
 }
 
-// value is the pill's value, typed as the data or formula gives it.
-func (p *pill) value(env Env) (any, error) {
+// value is the pill's value, typed as the data or formula gives it. A
+// formula charges *b, made on first use when the render has no budget.
+func (p *pill) value(env Env, b **Budget) (any, error) {
 	if p.path != nil {
 		return p.path.resolve(env, p.text)
 	}
-	return p.formula.eval(env, p.text)
+	if *b == nil {
+		*b = NewBudget(context.Background())
+	}
+	return p.formula.eval(env, p.text, *b)
 }
 
 // Compile parses src. The error, a *SyntaxError, says what is wrong and at
@@ -180,13 +190,18 @@ func runeOffset(s string, byteOffset int) int {
 // string); a plain path gives the data value itself, unchanged. Anything
 // else gives a string, as RenderString.
 func (t *Template) Render(env Env) (any, error) {
+	b := env.Budget
+	return t.render(env, &b)
+}
+
+func (t *Template) render(env Env, b **Budget) (any, error) {
 	if t.pills == 0 {
 		return t.srcAny, nil
 	}
 	if t.lone {
-		return t.parts[0].pill.value(env)
+		return t.parts[0].pill.value(env, b)
 	}
-	s, err := t.RenderString(env)
+	s, err := t.renderString(env, b)
 	if err != nil {
 		return nil, err
 	}
@@ -198,12 +213,17 @@ func (t *Template) Render(env Env) (any, error) {
 // booleans as true or false, null as nothing and objects and lists as
 // compact JSON.
 func (t *Template) RenderString(env Env) (string, error) {
+	b := env.Budget
+	return t.renderString(env, &b)
+}
+
+func (t *Template) renderString(env Env, b **Budget) (string, error) {
 	if t.pills == 0 {
 		return t.src, nil
 	}
 	if t.lone {
 		p := t.parts[0].pill
-		v, err := p.value(env)
+		v, err := p.value(env, b)
 		if err != nil {
 			return "", err
 		}
@@ -223,7 +243,7 @@ func (t *Template) RenderString(env Env) (string, error) {
 			sb.WriteString(part.lit)
 			continue
 		}
-		v, err := part.pill.value(env)
+		v, err := part.pill.value(env, b)
 		if err != nil {
 			return "", err
 		}
