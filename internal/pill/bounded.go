@@ -321,15 +321,18 @@ func chargeBefore(b *Budget, name string, in []any) (int, error) {
 		return size, b.spend(0, size)
 	case "toJSON", "string":
 		if len(in) == 1 {
-			indent := 0
+			// toJSON is json.MarshalIndent (two spaces a level), which writes
+			// the text twice into buffers grown by doubling: charged three
+			// times its size. string is fmt's buffer, grown by doubling.
+			indent, copies := 0, 2
 			if name == "toJSON" {
-				indent = 2 // expr indents its JSON by two spaces a level
+				indent, copies = 2, 3
 			}
 			size, err := b.textSize(in[0], indent)
 			if err != nil {
 				return 0, err
 			}
-			return size, b.spend(0, size)
+			return size, b.spend(0, copies*size)
 		}
 	case "fromPairs", "toPairs", "uniq", "sort", "reverse", "keys", "values":
 		if len(in) >= 1 {
@@ -392,7 +395,7 @@ func budgetRange(args ...any) (any, error) {
 			return nil, fmt.Errorf("%w: the range %d..%d has more than %d numbers", ErrFormulaBudget, lo, hi, FormulaOpBudget)
 		}
 	}
-	if err := b.spend(size, size*8); err != nil {
+	if err := b.spend(size, size*elementBytes); err != nil {
 		return nil, err
 	}
 	return runtime.MakeRange(lo, hi), nil

@@ -26,7 +26,7 @@ const (
 	// syntax nodes of its body, a builtin one per list element or per 64
 	// bytes of string it reads, a comparison one per element or 64 bytes
 	// of what it compares.
-	FormulaOpBudget = 10_000_000
+	FormulaOpBudget = 2_000_000
 	// MaxValueDepth bounds how deeply a value a formula builds may nest
 	// (checked on reduce's accumulator, the inputs of toJSON, string and
 	// flatten, and the result). Comparing or printing a value recurses
