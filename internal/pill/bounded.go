@@ -24,6 +24,7 @@ const (
 	fnLoop  = "pill loop"  // the collection of a loop: charges len × body nodes
 	fnAcc   = "pill acc"   // reduce's accumulator: its depth
 	fnRead  = "pill read"  // an operand of a comparison: the work to compare it
+	fnRegex = "pill regex" // a pattern matches compiles on every run
 	wrapped = "pill "      // prefix of a charging builtin: "pill upper"
 )
 
@@ -87,6 +88,11 @@ func (budgetPatcher) Visit(node *ast.Node) {
 			ast.Patch(node, call(fnRange, budgetArg(), n.Left, n.Right))
 		case "==", "!=", "<", ">", "<=", ">=", "in", "matches", "contains", "startsWith", "endsWith":
 			readOperand(&n.Left)
+			if _, constant := n.Right.(*ast.StringNode); n.Operator == "matches" && !constant {
+				// expr compiles a constant pattern once, any other on every run.
+				n.Right = call(fnRegex, budgetArg(), n.Right)
+				return
+			}
 			readOperand(&n.Right)
 		}
 	case *ast.BuiltinNode:
@@ -171,6 +177,7 @@ func chargingFunctions(own []*builtin.Function) []*builtin.Function {
 		{Name: fnLoop, Func: budgetLoop},
 		{Name: fnAcc, Func: budgetAcc},
 		{Name: fnRead, Func: budgetRead},
+		{Name: fnRegex, Func: budgetRegex},
 	}
 	for _, f := range builtin.Builtins {
 		if _, loop := loopBuiltin(f.Name); loop || f.Predicate || freeBuiltin(f.Name) || ownFunction(f.Name) {
@@ -452,6 +459,26 @@ func budgetRead(args ...any) (any, error) {
 		err = b.spend(readCost(v), 0)
 	}
 	if err != nil {
+		return nil, err
+	}
+	return args[1], nil
+}
+
+// regexOps is what compiling a regular expression costs beyond its length:
+// compiling even a short one takes as long as a few hundred other steps.
+const regexOps = 256
+
+// budgetRegex charges compiling a pattern that is not a constant.
+func budgetRegex(args ...any) (any, error) {
+	b, err := budgetOf(args)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	if s, ok := args[1].(string); ok {
+		n = len(s)
+	}
+	if err := b.spend(regexOps+n, n); err != nil {
 		return nil, err
 	}
 	return args[1], nil

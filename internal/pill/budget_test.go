@@ -53,6 +53,7 @@ var hostileFormulas = []struct{ name, src string }{
 	{"concat of one list", `{{ let l = 1..100000; len(concat(l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l)) }}`},
 	{"upper of a large input in a loop", `{{ len(map(1..10000, upper(trigger.text))) }}`},
 	{"matches over a large string in a loop", `{{ count(1..100000, trigger.text matches "b") }}`},
+	{"a pattern compiled in a loop", `{{ count(1..100000, "x" matches "(a|b|c)*x" + string(#)) }}`},
 	{"equality of large lists in a loop", `{{ let l = map(trigger.items, #.name); count(1..10000, l == l) }}`},
 	{"a reduce nesting its accumulator", `{{ let d = reduce(1..100000, [#acc], []); d == d }}`},
 	{"a result too large to write", `{{ let s = repeat("x", 100000); map(1..1000, s) }}`},
