@@ -1,6 +1,7 @@
 package pill
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -44,6 +45,7 @@ type formulaEnv struct {
 	// functions budgetPatcher inserts read it.
 	Budget *Budget `expr:"pill budget"`
 	buf    [8]any
+	own    Budget // the budget of a render that came without one
 }
 
 // formula is a compiled expr program plus the data references it needs.
@@ -227,10 +229,18 @@ func urlDecode(args ...any) (any, error) {
 }
 
 // eval resolves the formula's references, failing on the first one that
-// names nothing, then runs the program, charging b. pill is the text used
-// in errors.
-func (f *formula) eval(env Env, pill string, b *Budget) (any, error) {
-	fe := &formulaEnv{Budget: b}
+// names nothing, then runs the program, charging *shared (made here when
+// the render has no budget yet). pill is the text used in errors.
+func (f *formula) eval(env Env, pill string, shared **Budget) (any, error) {
+	fe := &formulaEnv{}
+	if *shared == nil {
+		// The render's first formula keeps the budget in its own
+		// environment: one allocation fewer, and later pills share it.
+		fe.own = Budget{ctx: context.Background(), nextCheck: deadlineEvery}
+		*shared = &fe.own
+	}
+	b := *shared
+	fe.Budget = b
 	var refs []any
 	if len(f.paths) <= len(fe.buf) {
 		refs = fe.buf[:len(f.paths)]

@@ -1,7 +1,6 @@
 package pill
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,15 +59,12 @@ type pill struct {
 }
 
 // value is the pill's value, typed as the data or formula gives it. A
-// formula charges *b, made on first use when the render has no budget.
+// formula charges *b, which it makes when the render has none yet.
 func (p *pill) value(env Env, b **Budget) (any, error) {
 	if p.path != nil {
 		return p.path.resolve(env, p.text)
 	}
-	if *b == nil {
-		*b = NewBudget(context.Background())
-	}
-	return p.formula.eval(env, p.text, *b)
+	return p.formula.eval(env, p.text, b)
 }
 
 // Compile parses src. The error, a *SyntaxError, says what is wrong and at
