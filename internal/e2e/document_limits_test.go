@@ -38,6 +38,10 @@ func TestHostileDocumentsAreRefusedAndTheServerStays(t *testing.T) {
 		{"a formula nesting 40 brackets in a header", func(d map[string]any) {
 			rvStep(d, 0)["headers"] = map[string]any{"X-Deep": "{{" + nest(40) + "}}"}
 		}, "steps[0].headers.X-Deep", []string{"brackets nest more than 32 deep"}},
+		{"30,000 tiny formulas", func(d map[string]any) {
+			step := rvStep(d, 1)
+			step["body_type"], step["body"] = "raw", strings.Repeat("{{1+1}}", 30_000)
+		}, "", []string{"pills ({{), more than the 2000 a recipe may hold"}},
 		{"a 1 MB name", func(d map[string]any) { d["name"] = strings.Repeat("n", 1<<20) },
 			"name", []string{"longer than 200 characters"}},
 		{"a 1 MB step id", func(d map[string]any) { rvStep(d, 0)["id"] = strings.Repeat("a", 1<<20) },

@@ -1,9 +1,11 @@
 package recipe
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -27,6 +29,10 @@ const (
 	// MaxFieldBytes bounds every other text field: URLs, header and query
 	// values and names, paths, cron, secrets.
 	MaxFieldBytes = 8 << 10
+	// MaxPills bounds the pills ("{{") of a whole document. Compiling a
+	// formula takes tens to hundreds of microseconds; without this bound a
+	// 4 MiB document of tiny formulas would take minutes to save.
+	MaxPills = 2000
 	// maxLimitProblems is how many size problems a 422 lists at most; a
 	// document with 10,000 oversized fields gets a short answer.
 	maxLimitProblems = 20
@@ -71,6 +77,9 @@ func (d *Document) limitProblems() []Problem {
 	if len(d.Steps) > MaxSteps {
 		c.add("steps", "has %d steps, more than the %d allowed", len(d.Steps), MaxSteps)
 		return c.problems
+	}
+	if n := d.pillCount(); n > MaxPills {
+		c.add("", "has %d pills ({{), more than the %d a recipe may hold", n, MaxPills)
 	}
 	for i := range d.Steps {
 		s := &d.Steps[i]
@@ -136,4 +145,23 @@ func (c *limitCheck) entries(path string, m map[string]string) {
 		}
 		c.text(path+"."+k, m[k], MaxFieldBytes)
 	}
+}
+
+// pillCount counts the "{{" of every field that may hold pills: an upper
+// bound of the pills compiled when the document is saved or loaded.
+func (d *Document) pillCount() int {
+	n := strings.Count(d.Trigger.URL, "{{") + valuesPills(d.Trigger.Query) + valuesPills(d.Trigger.Headers)
+	for i := range d.Steps {
+		s := &d.Steps[i]
+		n += strings.Count(s.URL, "{{") + valuesPills(s.Query) + valuesPills(s.Headers) + bytes.Count(s.Body, []byte("{{"))
+	}
+	return n
+}
+
+func valuesPills(m map[string]string) int {
+	n := 0
+	for _, v := range m {
+		n += strings.Count(v, "{{")
+	}
+	return n
 }

@@ -33,6 +33,10 @@ func TestValidateSizeLimits(t *testing.T) {
 				d.Steps[0].Query[strings.Repeat("q", i+1)] = "v"
 			}
 		}, "steps[0].query", "101 entries, more than the 100 allowed"},
+		{"2,001 pills", func(d *Document) {
+			d.Steps[0].URL = "https://x.io/" + strings.Repeat("{{1}}", 1000)
+			d.Steps[0].Headers = map[string]string{"X-A": strings.Repeat("{{2}}", 1001)}
+		}, "", "has 2004 pills ({{), more than the 2000 a recipe may hold"},
 		{"10,000 steps", func(d *Document) {
 			s := d.Steps[1]
 			for range 10_000 {
