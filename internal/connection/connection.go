@@ -144,6 +144,9 @@ func (d *Document) Normalize() {
 
 // Validate lists the problems of a normalized document.
 func (d *Document) Validate() []Problem {
+	if ps := d.limitProblems(); len(ps) > 0 {
+		return ps
+	}
 	var ps []Problem
 	add := func(path, format string, args ...any) { ps = append(ps, Problem{path, fmt.Sprintf(format, args...)}) }
 	if d.Name == "" {

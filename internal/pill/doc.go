@@ -33,11 +33,32 @@
 //	{{ trigger.vip ? "gold" : "standard" }}
 //
 // Formulas may use expr's builtins except timezone (and date only in its
-// forms without a time zone name, since zones are loaded from disk), with
-// repeat limited to 1 MiB of output, plus urlEncode and urlDecode (query
-// escaping). Nothing reaches the file system, network or process. A formula
-// is limited to 1000 syntax nodes and expr's memory budget, counted in list
-// elements, map entries and range sizes.
+// forms without a time zone name, since zones are loaded from disk), plus
+// urlEncode and urlDecode (query escaping). Nothing reaches the file
+// system, network or process.
+//
+// # Limits
+//
+// A formula is at most MaxFormulaBytes (4 KiB) long and nests (), [] and {}
+// at most MaxFormulaNesting (32) deep, both checked by one pass over the
+// text before expr's parser sees it; it has at most 1000 syntax nodes.
+//
+// Rendering is bounded by a Budget: the formulas of one render (or of every
+// render sharing Env.Budget, as a step's URL, query, headers and body do)
+// may produce FormulaByteBudget (16 MiB) and spend FormulaOpBudget
+// (2,000,000) operations, and stop when the budget's context is done (a
+// step's timeout). Everything a formula can repeat or scale is charged
+// before it is done: a loop (map, filter, reduce, all, sum, ...) its length
+// times its body's syntax nodes; a string + its result; a range 16 bytes a
+// number; a builtin what it reads (an element or 64 bytes of string one
+// operation) and what it makes, the size of repeat, replace, join, concat,
+// flatten, toJSON and string worked out first; a comparison what it
+// compares; a pattern that is not a constant its compilation; the result
+// what writing it makes. A value may nest at most MaxValueDepth (256)
+// levels. An evaluation over budget fails with an error wrapping
+// ErrFormulaBudget that names the pill, e.g.
+//
+//	pill {{ reduce(1..64, #acc + #acc, "x") }}: formula budget exceeded: it would produce more than 16777216 bytes
 //
 // # Values and types
 //

@@ -25,7 +25,14 @@ type SyntaxError struct {
 	Offset int    // character offset of the problem in the template
 	Pill   string // the pill as written, or "" when the problem is outside one
 	Msg    string // what is wrong, in plain words
+	// limit is ErrFormulaTooLong or ErrFormulaTooDeep when the formula
+	// was refused by its shape before it was parsed, else nil.
+	limit error
 }
+
+// Unwrap returns ErrFormulaTooLong or ErrFormulaTooDeep for a formula
+// refused by its shape, so callers can tell it with errors.Is.
+func (e *SyntaxError) Unwrap() error { return e.limit }
 
 // Error returns the message with its position, e.g.
 // `unclosed "{{" at offset 12` or `pill {{ foo.x }}: unknown name foo (offset 3)`.

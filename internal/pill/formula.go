@@ -1,17 +1,24 @@
 package pill
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -24,7 +31,6 @@ const refsName = "pill refs"
 const (
 	maxNodes     = 1000      // AST nodes per formula; real pills use a few dozen
 	memoryBudget = 1_000_000 // expr VM budget: list elements, map entries and range sizes per run
-	maxRepeat    = 1 << 20   // bytes one repeat() call may produce
 )
 
 // formulaEnv is the only thing a formula runs against. Every reference to
@@ -35,7 +41,11 @@ type formulaEnv struct {
 	// Refs is typed any (holding *[8]any or []any) because reading an
 	// interface field through reflect does not allocate, unlike a slice.
 	Refs any `expr:"pill refs"`
-	buf  [8]any
+	// Budget is what this evaluation may still spend; the charging
+	// functions budgetPatcher inserts read it.
+	Budget *Budget `expr:"pill budget"`
+	buf    [8]any
+	own    Budget // the budget of a render that came without one
 }
 
 // formula is a compiled expr program plus the data references it needs.
@@ -49,7 +59,7 @@ type formula struct {
 // returned error count characters from the start of code.
 func compileFormula(code, pill string) (*formula, *SyntaxError) {
 	r := &refPatcher{}
-	program, err := expr.Compile(code, formulaOptions(r)...)
+	program, err := compileBounded(code, r)
 	if r.err != nil {
 		r.err.Pill = pill
 		return nil, r.err
@@ -75,6 +85,35 @@ func compileFormula(code, pill string) (*formula, *SyntaxError) {
 	return f, nil
 }
 
+// compileBounded is expr.Compile with one step added: once the formula has
+// parsed and type-checked as written (so mistakes are reported in the
+// user's terms), budgetPatcher makes it charge its work to the budget,
+// and the result is checked again before it is compiled.
+func compileBounded(code string, r *refPatcher) (*vm.Program, error) {
+	config := conf.CreateNew()
+	for _, op := range formulaOptions(r) {
+		op(config)
+	}
+	for name := range config.Disabled {
+		delete(config.Builtins, name)
+	}
+	config.Check()
+	tree, err := checker.ParseCheck(code, config)
+	if err != nil || r.err != nil {
+		return nil, err
+	}
+	ast.Walk(&tree.Node, budgetPatcher{})
+	if _, err := checker.Check(tree, config); err != nil {
+		return nil, fmt.Errorf("formula cannot be bounded: %w", err)
+	}
+	if config.Optimize {
+		if err := optimizer.Optimize(&tree.Node, config); err != nil {
+			return nil, err
+		}
+	}
+	return compiler.Compile(tree, config)
+}
+
 func compileError(err error, pill string) *SyntaxError {
 	var fe *file.Error
 	if !errors.As(err, &fe) {
@@ -89,8 +128,8 @@ func compileError(err error, pill string) *SyntaxError {
 
 // formulaOptions configures expr: the environment, the reference rewriter,
 // the node limit, and the builtins. Builtins that touch the file system
-// (time zone loading) are removed; repeat is replaced by a bounded one
-// because the builtin allocates its result before charging the budget.
+// (time zone loading) are removed; repeat is replaced by one whose result
+// is charged to the formula budget before it is made (bounded.go).
 func formulaOptions(r *refPatcher) []expr.Option {
 	return []expr.Option{
 		expr.Env(formulaEnv{}),
@@ -99,14 +138,29 @@ func formulaOptions(r *refPatcher) []expr.Option {
 		expr.DisableBuiltin("timezone"),
 		expr.DisableBuiltin("date"),
 		expr.DisableBuiltin("repeat"),
-		expr.Function("date", dateWithoutZones(),
-			new(func(string) time.Time),
-			new(func(string, string) time.Time)),
-		expr.Function("repeat", boundedRepeat, new(func(string, int) string)),
-		expr.Function("urlEncode", urlEncode, new(func(string) string)),
-		expr.Function("urlDecode", urlDecode, new(func(string) string)),
+		expr.Option(functionsOption(formulaFunctions())),
 	}
 }
+
+// ownFunctions are the functions pill adds to expr's builtins.
+func ownFunctions() []*builtin.Function {
+	return []*builtin.Function{
+		{Name: "date", Func: dateWithoutZones(), Types: []reflect.Type{
+			reflect.TypeFor[func(string) time.Time](),
+			reflect.TypeFor[func(string, string) time.Time](),
+		}},
+		{Name: "repeat", Func: boundedRepeat, Types: []reflect.Type{reflect.TypeFor[func(string, int) string]()}},
+		{Name: "urlEncode", Func: urlEncode, Types: []reflect.Type{reflect.TypeFor[func(string) string]()}},
+		{Name: "urlDecode", Func: urlDecode, Types: []reflect.Type{reflect.TypeFor[func(string) string]()}},
+	}
+}
+
+// formulaFunctions are pill's own functions and the charging functions
+// of the budget patcher, built once: they never change.
+var formulaFunctions = sync.OnceValue(func() []*builtin.Function {
+	own := ownFunctions()
+	return append(own, chargingFunctions(own)...)
+})
 
 // dateWithoutZones is expr's date builtin limited to the forms that take no
 // time zone name: loading a zone reads the file system.
@@ -138,9 +192,6 @@ func boundedRepeat(args ...any) (any, error) {
 	n, ok := wholeNumber(args[1])
 	if !ok || n < 0 {
 		return nil, errors.New("repeat count must be a whole number of zero or more")
-	}
-	if s != "" && n > maxRepeat/len(s) {
-		return nil, fmt.Errorf("repeat result would be longer than %d bytes", maxRepeat)
 	}
 	out := make([]byte, 0, len(s)*n)
 	for range n {
@@ -178,9 +229,18 @@ func urlDecode(args ...any) (any, error) {
 }
 
 // eval resolves the formula's references, failing on the first one that
-// names nothing, then runs the program. pill is the text used in errors.
-func (f *formula) eval(env Env, pill string) (any, error) {
+// names nothing, then runs the program, charging *shared (made here when
+// the render has no budget yet). pill is the text used in errors.
+func (f *formula) eval(env Env, pill string, shared **Budget) (any, error) {
 	fe := &formulaEnv{}
+	if *shared == nil {
+		// The render's first formula keeps the budget in its own
+		// environment: one allocation fewer, and later pills share it.
+		fe.own = Budget{ctx: context.Background(), nextCheck: deadlineEvery}
+		*shared = &fe.own
+	}
+	b := *shared
+	fe.Budget = b
 	var refs []any
 	if len(f.paths) <= len(fe.buf) {
 		refs = fe.buf[:len(f.paths)]
@@ -196,13 +256,21 @@ func (f *formula) eval(env Env, pill string) (any, error) {
 		}
 		refs[i] = exprValue(v)
 	}
+	if err := b.deadline(); err != nil {
+		return nil, fmt.Errorf("pill %s: %w", pill, err)
+	}
 	machine := vm.VM{MemoryBudget: memoryBudget}
 	out, err := machine.Run(f.program, fe)
 	if err != nil {
-		var ferr *file.Error
-		if errors.As(err, &ferr) {
-			return nil, fmt.Errorf("pill %s: %s", pill, ferr.Message)
-		}
+		return nil, runError(err, pill)
+	}
+	// The result is written out (as text, or as JSON in a body): charge
+	// what that makes, and refuse a value too deep to write.
+	size, err := b.textSize(out, 0)
+	if err == nil {
+		err = b.spend(0, size)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("pill %s: %w", pill, err)
 	}
 	out, err = resultValue(out)
@@ -210,6 +278,28 @@ func (f *formula) eval(env Env, pill string) (any, error) {
 		return nil, fmt.Errorf("pill %s: %w", pill, err)
 	}
 	return out, nil
+}
+
+// runError names the pill in an error of the VM. A budget error keeps its
+// chain (errors.Is finds ErrFormulaBudget, and a context's error); the
+// VM's own element budget is reported as a budget error too.
+func runError(err error, pill string) error {
+	if errors.Is(err, ErrFormulaBudget) {
+		var be error = err
+		var ferr *file.Error
+		if errors.As(err, &ferr) && ferr.Unwrap() != nil {
+			be = ferr.Unwrap()
+		}
+		return fmt.Errorf("pill %s: %w", pill, be)
+	}
+	var ferr *file.Error
+	if errors.As(err, &ferr) {
+		if strings.Contains(ferr.Message, "memory budget exceeded") {
+			return fmt.Errorf("pill %s: %w: it would make more than %d list elements and map entries", pill, ErrFormulaBudget, memoryBudget)
+		}
+		return fmt.Errorf("pill %s: %s", pill, ferr.Message)
+	}
+	return fmt.Errorf("pill %s: %w", pill, err)
 }
 
 // refPatcher is the expr patch that finds data references. ast.Walk visits

@@ -17,6 +17,11 @@ type Env struct {
 	// as an empty string inside text, and a formula can give a default
 	// with cursor ?? "...".
 	Cursor any
+	// Budget is what the formulas of every render with this Env may spend
+	// together, and the context whose deadline stops them (a step's
+	// timeout). nil gives each Render a budget of its own, without a
+	// deadline. See NewBudget.
+	Budget *Budget
 }
 
 // Ref is one data reference found in a template.
@@ -53,12 +58,13 @@ type pill struct {
 	formula *formula
 }
 
-// value is the pill's value, typed as the data or formula gives it.
-func (p *pill) value(env Env) (any, error) {
+// value is the pill's value, typed as the data or formula gives it. A
+// formula charges *b, which it makes when the render has none yet.
+func (p *pill) value(env Env, b **Budget) (any, error) {
 	if p.path != nil {
 		return p.path.resolve(env, p.text)
 	}
-	return p.formula.eval(env, p.text)
+	return p.formula.eval(env, p.text, b)
 }
 
 // Compile parses src. The error, a *SyntaxError, says what is wrong and at
@@ -154,10 +160,15 @@ func compilePill(src string, open, end int) (*pill, error) {
 	if code == "" {
 		return nil, &SyntaxError{Offset: runeOffset(src, open), Pill: text, Msg: "nothing between the braces"}
 	}
+	codeAt := open + 2 + len(inner) - len(strings.TrimLeftFunc(inner, unicode.IsSpace))
+	if err := checkFormulaShape(code); err != nil {
+		err.Pill = shortPill(text)
+		err.Offset += runeOffset(src, codeAt)
+		return nil, err
+	}
 	if p, ok := parsePath(code); ok {
 		return &pill{text: text, path: p}, nil
 	}
-	codeAt := open + 2 + len(inner) - len(strings.TrimLeftFunc(inner, unicode.IsSpace))
 	f, err := compileFormula(code, text)
 	if err != nil {
 		err.Offset += runeOffset(src, codeAt)
@@ -175,13 +186,18 @@ func runeOffset(s string, byteOffset int) int {
 // string); a plain path gives the data value itself, unchanged. Anything
 // else gives a string, as RenderString.
 func (t *Template) Render(env Env) (any, error) {
+	b := env.Budget
+	return t.render(env, &b)
+}
+
+func (t *Template) render(env Env, b **Budget) (any, error) {
 	if t.pills == 0 {
 		return t.srcAny, nil
 	}
 	if t.lone {
-		return t.parts[0].pill.value(env)
+		return t.parts[0].pill.value(env, b)
 	}
-	s, err := t.RenderString(env)
+	s, err := t.renderString(env, b)
 	if err != nil {
 		return nil, err
 	}
@@ -193,12 +209,17 @@ func (t *Template) Render(env Env) (any, error) {
 // booleans as true or false, null as nothing and objects and lists as
 // compact JSON.
 func (t *Template) RenderString(env Env) (string, error) {
+	b := env.Budget
+	return t.renderString(env, &b)
+}
+
+func (t *Template) renderString(env Env, b **Budget) (string, error) {
 	if t.pills == 0 {
 		return t.src, nil
 	}
 	if t.lone {
 		p := t.parts[0].pill
-		v, err := p.value(env)
+		v, err := p.value(env, b)
 		if err != nil {
 			return "", err
 		}
@@ -218,7 +239,7 @@ func (t *Template) RenderString(env Env) (string, error) {
 			sb.WriteString(part.lit)
 			continue
 		}
-		v, err := part.pill.value(env)
+		v, err := part.pill.value(env, b)
 		if err != nil {
 			return "", err
 		}

@@ -223,8 +223,8 @@ func TestFormulaErrors(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"{{ 1 / 0 }}", "pill {{ 1 / 0 }}: the result is not a finite number"},
 		{`{{ trigger.first + trigger.count }}`, "pill {{ trigger.first + trigger.count }}: invalid operation"},
-		{`{{ repeat(repeat("x", 999999), 999999) }}`, "repeat result would be longer than"},
-		{"{{ 1..100000000 }}", "memory budget exceeded"},
+		{`{{ repeat(repeat("x", 999999), 999999) }}`, "formula budget exceeded: repeat would produce more than 16777216 bytes"},
+		{"{{ 1..100000000 }}", "formula budget exceeded: the range 1..100000000 has more than"},
 		{`{{ urlDecode("%zz") }}`, "invalid URL escape"},
 	}
 	for _, tt := range tests {

@@ -107,13 +107,14 @@ func atPath(at string, err error) error {
 // exactly one pill takes the type of its value. Errors name the JSON path
 // and wrap the pill's error (a *MissingError when a pill names nothing).
 func (val *Value) Render(env Env) (any, error) {
-	return val.root.render(env)
+	b := env.Budget // one budget for every pill of the value
+	return val.root.render(env, &b)
 }
 
-func (n *node) render(env Env) (any, error) {
+func (n *node) render(env Env, b **Budget) (any, error) {
 	switch n.kind {
 	case templateNode:
-		v, err := n.tmpl.Render(env)
+		v, err := n.tmpl.render(env, b)
 		if err != nil {
 			return nil, atPath(n.at, err)
 		}
@@ -121,7 +122,7 @@ func (n *node) render(env Env) (any, error) {
 	case objectNode:
 		m := make(map[string]any, len(n.keys))
 		for i, k := range n.keys {
-			v, err := n.elems[i].render(env)
+			v, err := n.elems[i].render(env, b)
 			if err != nil {
 				return nil, err
 			}
@@ -131,7 +132,7 @@ func (n *node) render(env Env) (any, error) {
 	case listNode:
 		l := make([]any, len(n.elems))
 		for i := range n.elems {
-			v, err := n.elems[i].render(env)
+			v, err := n.elems[i].render(env, b)
 			if err != nil {
 				return nil, err
 			}

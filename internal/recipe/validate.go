@@ -83,6 +83,9 @@ func (d *Document) Normalize() {
 // Validate lists every problem of a normalized document. connectionExists
 // says whether a step's connection reference names a connection.
 func (d *Document) Validate(connectionExists func(string) bool) []Problem {
+	if ps := d.limitProblems(); len(ps) > 0 {
+		return ps
+	}
 	var ps []Problem
 	add := func(path, format string, args ...any) {
 		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
