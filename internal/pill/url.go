@@ -59,6 +59,7 @@ func (t *Template) RenderURL(env Env) (string, error) {
 	if t.pills == 0 || t.lone {
 		return t.RenderString(env)
 	}
+	b := env.Budget // one budget for every pill of the URL, as RenderString has
 	var sb, value strings.Builder
 	sb.Grow(t.size + 16*t.pills)
 	at := urlStart
@@ -68,7 +69,7 @@ func (t *Template) RenderURL(env Env) (string, error) {
 			at = at.after(part.lit)
 			continue
 		}
-		v, err := part.pill.value(env)
+		v, err := part.pill.value(env, &b)
 		if err != nil {
 			return "", err
 		}
