@@ -61,6 +61,9 @@ type Claimed struct {
 	// Payload is the trigger output when the claimer already has it in
 	// memory (a job claimed on enqueue); nil means read it from the event.
 	Payload []byte
+	// StartedAt is when the job was first claimed: its deadline counts
+	// from here. Zero for a job claimed on enqueue (it starts now).
+	StartedAt time.Time
 }
 
 // Queue is the durable job queue.
