@@ -54,11 +54,14 @@ type process struct {
 	url  string
 }
 
-func startProcess(t *testing.T, bin, dataDir, addr string) *process {
+// startProcess starts patchbay serve; extra flags come last, so they
+// override the defaults here (a short job lease among them).
+func startProcess(t *testing.T, bin, dataDir, addr string, extra ...string) *process {
 	t.Helper()
 	p := &process{logs: &syncBuffer{}, url: "http://" + addr}
-	p.cmd = exec.Command(bin, "serve", "--data-dir", dataDir, "--addr", addr, "--allow-private-networks",
-		"--job-lease", "2s", "--retry-base", "100ms")
+	args := append([]string{"serve", "--data-dir", dataDir, "--addr", addr, "--allow-private-networks",
+		"--job-lease", "2s", "--retry-base", "100ms"}, extra...)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	fatalIf(t, p.cmd.Start(), "start patchbay process")
 	t.Cleanup(func() {

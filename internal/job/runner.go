@@ -96,6 +96,7 @@ type Runner struct {
 	localFree    atomic.Int64
 	closing      atomic.Bool
 	dispatchDone chan struct{}
+	livenessDone chan struct{} // closed when the liveness loop has returned
 }
 
 // Start begins claiming and running jobs in the background.
@@ -109,6 +110,10 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.stop = make(chan struct{})
 	r.done = make(chan struct{})
 	r.drained = make(chan struct{})
+	r.livenessDone = make(chan struct{})
+	if err := r.register(ctx); err != nil {
+		return err
+	}
 	r.inflight = map[string]bool{}
 	r.slots = make(chan struct{}, r.Workers)
 	r.work = make(chan queue.Claimed)
@@ -131,6 +136,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	go r.dispatchLoop()
 	go r.claimLoop()
 	go r.heartbeat()
+	go r.liveness()
 	return nil
 }
 
@@ -155,6 +161,7 @@ func (r *Runner) Stop() {
 	r.cancel()
 	close(r.work)
 	close(r.drained)
+	r.unregister()
 }
 
 func (r *Runner) claimLoop() {
