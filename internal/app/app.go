@@ -124,6 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Store: s, Catalog: a.catalog, Executor: exec, Log: log, Metrics: a.metrics,
 		Owner:   fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8]),
 		Workers: cfg.Workers, Lease: cfg.JobLease, RetryBase: cfg.RetryBase, ShutdownTimeout: cfg.ShutdownTimeout,
+		JobDeadline: cfg.JobDeadline, MaxRecordedBody: cfg.MaxRecordedBodyBytes, MaxJobRecord: cfg.MaxJobRecordBytes,
 	}
 	a.scheduler = &scheduler.Scheduler{Store: s, Catalog: a.catalog, Executor: exec, Owner: a.runner.Owner, Log: log, Metrics: a.metrics}
 	a.server = &http.Server{

@@ -36,7 +36,10 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long running steps get to finish on shutdown
 	RetryBase       time.Duration // first retry delay of a step (doubled each attempt, with jitter)
 
-	Intake IntakeLimits // webhook bytes in flight and default rate limit
+	Intake               IntakeLimits  // webhook bytes in flight and default rate limit
+	JobDeadline          time.Duration // wall-clock limit of a job from its first claim
+	MaxRecordedBodyBytes int64         // a recorded body larger than this is kept as a blob
+	MaxJobRecordBytes    int64         // everything one job records, blobs included
 }
 
 // Default returns the configuration used when nothing is set.
@@ -52,6 +55,10 @@ func Default() Config {
 		ShutdownTimeout: 10 * time.Second,
 		RetryBase:       time.Second,
 		Intake:          DefaultIntakeLimits(),
+
+		JobDeadline:          time.Hour,
+		MaxRecordedBodyBytes: 1 << 20,
+		MaxJobRecordBytes:    32 << 20,
 	}
 }
 
@@ -79,6 +86,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiler on this address, e.g. 127.0.0.1:6060 (env PATCHBAY_PPROF_ADDR); empty: off")
 	fs.DurationVar(&c.RetryBase, "retry-base", c.RetryBase, "first retry delay of a failed step (env PATCHBAY_RETRY_BASE)")
 	c.Intake.flags(fs)
+	c.jobLimitFlags(fs)
 }
 
 // Parse applies the environment and then the arguments to fs. Environment
@@ -135,6 +143,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RetryBase <= 0 {
 		return errors.New("retry-base: must be positive")
+	}
+	if err := c.validateJobLimits(); err != nil {
+		return err
 	}
 	return c.Intake.validate(c.MaxBodyBytes)
 }

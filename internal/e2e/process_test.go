@@ -13,12 +13,14 @@ import (
 // startProcessAnyPort runs `patchbay serve` as its own process on a port
 // the system picks (--addr 127.0.0.1:0) and reads the bound address from
 // --addr-file, so that tests running in parallel never race for a port.
-func startProcessAnyPort(t *testing.T, bin, dataDir string) *process {
+// Extra flags come last, so they override the defaults here.
+func startProcessAnyPort(t *testing.T, bin, dataDir string, extra ...string) *process {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	p := &process{logs: &syncBuffer{}}
-	p.cmd = exec.Command(bin, "serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--addr-file", addrFile,
-		"--allow-private-networks", "--job-lease", "2s", "--retry-base", "100ms")
+	args := append([]string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--addr-file", addrFile,
+		"--allow-private-networks", "--job-lease", "2s", "--retry-base", "100ms"}, extra...)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	fatalIf(t, p.cmd.Start(), "start patchbay process")
 	t.Cleanup(func() {

@@ -17,9 +17,9 @@ func BenchmarkEncodeSteps(b *testing.B) {
 	now := time.Now()
 	steps := []StepRecord{{
 		ID: "get_order", Status: "succeeded", Attempts: 1, DurationMS: 12, StartedAt: &now, FinishedAt: &now,
-		Input: &httprequest.Input{Method: "GET", URL: "https://www.eventbriteapi.com/v3/orders/579759447/?expand=attendees",
-			Headers: map[string]string{"Accept": "application/json", "Authorization": "Bearer ****", "Idempotency-Key": "01a21a84-d6a3-79fa-9cb3-22481d2ba638.get_order", "User-Agent": "patchbay"}},
-		Output: &httprequest.Output{Status: 200, Headers: map[string]string{"Content-Type": "application/json", "Date": "Fri, 27 Nov 2026 01:00:43 GMT", "Content-Length": "612"}, Body: body},
+		Input: &RecordedInput{Input: httprequest.Input{Method: "GET", URL: "https://www.eventbriteapi.com/v3/orders/579759447/?expand=attendees",
+			Headers: map[string]string{"Accept": "application/json", "Authorization": "Bearer ****", "Idempotency-Key": "01a21a84-d6a3-79fa-9cb3-22481d2ba638.get_order", "User-Agent": "patchbay"}}},
+		Output: &RecordedOutput{Output: httprequest.Output{Status: 200, Headers: map[string]string{"Content-Type": "application/json", "Date": "Fri, 27 Nov 2026 01:00:43 GMT", "Content-Length": "612"}, Body: body}},
 	}}
 	b.ReportAllocs()
 	for b.Loop() {

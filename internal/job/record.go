@@ -16,17 +16,51 @@ import (
 
 // StepRecord is one step of a job as kept.
 type StepRecord struct {
-	ID         string              `json:"id"`
-	Status     string              `json:"status"`
-	Attempts   int                 `json:"attempts"`
-	Input      *httprequest.Input  `json:"input"`
-	Output     *httprequest.Output `json:"output"`
-	Error      *string             `json:"error"`
-	DurationMS int64               `json:"duration_ms"`
-	StartedAt  *time.Time          `json:"started_at,omitempty"`
-	FinishedAt *time.Time          `json:"finished_at,omitempty"`
+	ID         string          `json:"id"`
+	Status     string          `json:"status"`
+	Attempts   int             `json:"attempts"`
+	Input      *RecordedInput  `json:"input"`
+	Output     *RecordedOutput `json:"output"`
+	Error      *string         `json:"error"`
+	DurationMS int64           `json:"duration_ms"`
+	StartedAt  *time.Time      `json:"started_at,omitempty"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
 	// NextAttemptAt is set while the step waits to be retried.
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+}
+
+// RecordedInput is a step's request as kept: the request as sent, with a
+// body too large to keep inline moved to a blob (BodyBlob) or, past the
+// job's record limit, left out (BodyOmitted).
+type RecordedInput struct {
+	httprequest.Input
+	BodyBlob    *BodyBlob    `json:"body_blob,omitempty"`
+	BodyOmitted *BodyOmitted `json:"body_omitted,omitempty"`
+}
+
+// RecordedOutput is a step's response as kept, its body capped like
+// RecordedInput's. Pills of later steps read the full body: from memory
+// while the claim runs, from the blob when the job resumes.
+type RecordedOutput struct {
+	httprequest.Output
+	BodyBlob    *BodyBlob    `json:"body_blob,omitempty"`
+	BodyOmitted *BodyOmitted `json:"body_omitted,omitempty"`
+}
+
+// BodyBlob names a body kept as a blob (GET /api/v1/blobs/{sha256}).
+type BodyBlob struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	// Format is "json" (the blob is the body's JSON) or "text" (a raw
+	// response's text as it came).
+	Format string `json:"format"`
+}
+
+// BodyOmitted marks a body that was not kept because the job's record
+// reached its limit.
+type BodyOmitted struct {
+	Size   int64  `json:"size"`
+	Reason string `json:"reason"`
 }
 
 // Document is the job document of DESIGN.md.

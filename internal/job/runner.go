@@ -32,6 +32,21 @@ func (r *Runner) budgetWait() time.Duration {
 	return defaultBudgetWait
 }
 
+// DefaultJobDeadline is DESIGN.md's job deadline.
+const DefaultJobDeadline = time.Hour
+
+func (r *Runner) jobDeadline() time.Duration {
+	if r.JobDeadline > 0 {
+		return r.JobDeadline
+	}
+	return DefaultJobDeadline
+}
+
+// deadlineError is the error of a job that ran out of time.
+func (r *Runner) deadlineError() string {
+	return fmt.Sprintf("job deadline of %s exceeded", r.jobDeadline())
+}
+
 // maxBackoff caps the delay between two attempts of a step.
 const maxBackoff = 10 * time.Minute
 
@@ -53,6 +68,14 @@ type Runner struct {
 	// connection's request budget before it goes back to the queue
 	// (default 1s): a slow connection must not take every worker.
 	BudgetWait time.Duration
+	// JobDeadline bounds a job's wall-clock time from its first claim,
+	// retries and waits included (default DefaultJobDeadline): past it the
+	// running step is cancelled and the job fails.
+	JobDeadline time.Duration
+	// MaxRecordedBody and MaxJobRecord bound what a job records (see
+	// record_limit.go); zero means the defaults.
+	MaxRecordedBody int64
+	MaxJobRecord    int64
 
 	stop    chan struct{}
 	done    chan struct{}   // closed when the claim loop has returned
@@ -73,6 +96,7 @@ type Runner struct {
 	localFree    atomic.Int64
 	closing      atomic.Bool
 	dispatchDone chan struct{}
+	livenessDone chan struct{} // closed when the liveness loop has returned
 }
 
 // Start begins claiming and running jobs in the background.
@@ -86,6 +110,10 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.stop = make(chan struct{})
 	r.done = make(chan struct{})
 	r.drained = make(chan struct{})
+	r.livenessDone = make(chan struct{})
+	if err := r.register(ctx); err != nil {
+		return err
+	}
 	r.inflight = map[string]bool{}
 	r.slots = make(chan struct{}, r.Workers)
 	r.work = make(chan queue.Claimed)
@@ -108,6 +136,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	go r.dispatchLoop()
 	go r.claimLoop()
 	go r.heartbeat()
+	go r.liveness()
 	return nil
 }
 
@@ -132,6 +161,7 @@ func (r *Runner) Stop() {
 	r.cancel()
 	close(r.work)
 	close(r.drained)
+	r.unregister()
 }
 
 func (r *Runner) claimLoop() {
@@ -256,12 +286,32 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 	// Drift: fields the real payload carries that the datatree lacks.
 	warnings = setWarning(warnings, "trigger", rec.Datatree.TriggerNewFields(trigger))
 	steps = alignSteps(steps, rec)
+	// The deadline counts from the job's first claim (a job claimed on
+	// enqueue starts now), across retries and restarts.
+	started := c.StartedAt
+	if started.IsZero() {
+		started = r.Now()
+	}
+	deadline := started.Add(r.jobDeadline())
+	stepCtx, cancelSteps := context.WithDeadline(r.stepCtx, deadline)
+	defer cancelSteps()
 	env := newEnv(trigger, len(rec.Steps))
 	for i, req := range rec.Steps {
 		sr := &steps[i]
 		if sr.Status == queue.StatusSucceeded && sr.Output != nil {
-			env.Steps[sr.ID] = sr.Output.Tree()
+			tree, err := r.outputTree(ctx, i, sr)
+			if err != nil {
+				return r.fail(c, steps, warnings, err.Error())
+			}
+			env.Steps[sr.ID] = tree
 			continue
+		}
+		if !r.Now().Before(deadline) {
+			msg := r.deadlineError()
+			if sr.Error != nil {
+				msg += ": " + stepError(i, sr.ID, *sr.Error)
+			}
+			return r.fail(c, steps, warnings, msg)
 		}
 		conn, err := r.connectionFor(ctx, req)
 		if err != nil {
@@ -272,11 +322,11 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		start := r.Now()
 		sr.Attempts++
 		sr.StartedAt, sr.NextAttemptAt = &start, nil
-		out := r.Executor.Do(r.stepCtx, req, env, conn, c.JobID+"."+sr.ID)
+		out := r.Executor.Do(stepCtx, req, env, conn, c.JobID+"."+sr.ID)
 		end := r.Now()
 		sr.FinishedAt = &end
 		sr.DurationMS = end.Sub(start).Milliseconds()
-		sr.Input, sr.Output = out.Input, out.Output
+		sr.Input, sr.Output = recorded(out)
 		r.Metrics.StepDuration.WithLabelValues(req.Step.Action).Observe(end.Sub(start).Seconds())
 		if out.Err == nil {
 			if req.Step.ResponseType == payload.XML {
@@ -296,7 +346,13 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 			// job goes back to the queue for the next process.
 			sr.Attempts--
 			sr.Status = queue.StatusPending
-			return queue.StatusPending, r.retry(c, steps, warnings, r.Now())
+			return r.retry(c, steps, warnings, r.Now())
+		}
+		if stepCtx.Err() != nil || !end.Before(deadline) {
+			msg = "cancelled: " + r.deadlineError()
+			sr.Status, sr.Error = queue.StatusFailed, &msg
+			r.Metrics.StepAttempts.WithLabelValues("failed").Inc()
+			return r.fail(c, steps, warnings, fmt.Sprintf("%s (steps[%d] %s was running)", r.deadlineError(), i, sr.ID))
 		}
 		if out.Deferred {
 			// The connection's request budget is busy: nothing was sent.
@@ -306,13 +362,19 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 			at := end.Add(out.RetryAfter)
 			sr.Status, sr.NextAttemptAt = queue.StatusPending, &at
 			r.Metrics.StepAttempts.WithLabelValues("deferred").Inc()
-			return queue.StatusPending, r.retry(c, steps, warnings, at)
+			return r.retry(c, steps, warnings, at)
 		}
 		if out.Retryable && sr.Attempts < req.MaxAttempts {
 			at := end.Add(r.backoff(sr.Attempts, out.RetryAfter))
+			if !at.Before(deadline) {
+				// Waiting would only end in the deadline: fail now.
+				sr.Status = queue.StatusFailed
+				r.Metrics.StepAttempts.WithLabelValues("failed").Inc()
+				return r.fail(c, steps, warnings, fmt.Sprintf("%s before the next attempt: %s", r.deadlineError(), stepError(i, sr.ID, msg)))
+			}
 			sr.Status, sr.NextAttemptAt = queue.StatusPending, &at
 			r.Metrics.StepAttempts.WithLabelValues("retry").Inc()
-			return queue.StatusPending, r.retry(c, steps, warnings, at)
+			return r.retry(c, steps, warnings, at)
 		}
 		r.Metrics.StepAttempts.WithLabelValues("failed").Inc()
 		sr.Status = queue.StatusFailed
@@ -321,11 +383,40 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		}
 		return r.fail(c, steps, warnings, stepError(i, sr.ID, msg))
 	}
-	b, err := encodeSteps(steps, warnings)
+	saved, err := r.save(steps, warnings)
 	if err != nil {
 		return "", err
 	}
-	return queue.StatusSucceeded, r.Store.Complete(context.WithoutCancel(ctx), r.Owner, c.JobID, queue.StatusSucceeded, b, "")
+	return queue.StatusSucceeded, r.Store.Complete(context.WithoutCancel(ctx), r.Owner, c.JobID, queue.StatusSucceeded, saved.steps, "")
+}
+
+// recorded is what a job keeps of an attempt: copies, so that capping the
+// record never changes what later pills read.
+func recorded(out httprequest.Outcome) (*RecordedInput, *RecordedOutput) {
+	var in *RecordedInput
+	var o *RecordedOutput
+	if out.Input != nil {
+		in = &RecordedInput{Input: *out.Input}
+	}
+	if out.Output != nil {
+		o = &RecordedOutput{Output: *out.Output}
+	}
+	return in, o
+}
+
+// save encodes the job's progress within its limits and stores the bodies
+// moved out of it, before the record that names them is written.
+func (r *Runner) save(steps []StepRecord, warnings []Warning) (record, error) {
+	saved, err := r.encodeRecord(steps, warnings)
+	if err != nil {
+		return record{}, err
+	}
+	if len(saved.blobs) > 0 {
+		if err := r.Store.PutBlobs(context.WithoutCancel(r.runCtx), saved.blobs); err != nil {
+			return record{}, fmt.Errorf("store recorded bodies: %w", err)
+		}
+	}
+	return saved, nil
 }
 
 func (r *Runner) connectionFor(ctx context.Context, req *httprequest.Request) (*connectionLive, error) {
@@ -341,19 +432,27 @@ func (r *Runner) connectionFor(ctx context.Context, req *httprequest.Request) (*
 }
 
 func (r *Runner) fail(c queue.Claimed, steps []StepRecord, warnings []Warning, msg string) (string, error) {
-	b, err := encodeSteps(steps, warnings)
+	saved, err := r.save(steps, warnings)
 	if err != nil {
 		return "", err
 	}
-	return queue.StatusFailed, r.Store.Complete(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, queue.StatusFailed, b, msg)
+	return queue.StatusFailed, r.Store.Complete(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, queue.StatusFailed, saved.steps, msg)
 }
 
-func (r *Runner) retry(c queue.Claimed, steps []StepRecord, warnings []Warning, at time.Time) error {
-	b, err := encodeSteps(steps, warnings)
+// retry saves progress and puts the job back on the queue until at; it
+// returns the job's status after this claim.
+func (r *Runner) retry(c queue.Claimed, steps []StepRecord, warnings []Warning, at time.Time) (string, error) {
+	saved, err := r.save(steps, warnings)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return r.Store.RetryAt(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, at, b)
+	if saved.lost != "" {
+		// The record could not keep an output a later claim needs: end
+		// the job here rather than resume it without that output.
+		msg := fmt.Sprintf("job record limit of %s reached: %s", byteSize(r.maxJobRecord()), saved.lost)
+		return queue.StatusFailed, r.Store.Complete(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, queue.StatusFailed, saved.steps, msg)
+	}
+	return queue.StatusPending, r.Store.RetryAt(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, at, saved.steps)
 }
 
 // backoff is exponential with full jitter over its upper half, and never

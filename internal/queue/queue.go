@@ -2,7 +2,8 @@
 // the promises it keeps (written down as the conformance suite in queuetest):
 //
 //   - a job enqueued by a committed Enqueue runs;
-//   - a job claimed by a process that dies runs again once its lease expires;
+//   - a job claimed by a process that dies runs again once its lease expires,
+//     or at once when another process can tell it died (Liveness);
 //   - completion is recorded once: a worker whose lease was lost cannot
 //     complete, retry or release the job;
 //   - a job scheduled to retry is not claimed before its time.
@@ -61,6 +62,9 @@ type Claimed struct {
 	// Payload is the trigger output when the claimer already has it in
 	// memory (a job claimed on enqueue); nil means read it from the event.
 	Payload []byte
+	// StartedAt is when the job was first claimed: its deadline counts
+	// from here. Zero for a job claimed on enqueue (it starts now).
+	StartedAt time.Time
 }
 
 // Queue is the durable job queue.
@@ -79,4 +83,6 @@ type Queue interface {
 	// Ready is signalled (without blocking) when this process enqueued or
 	// rescheduled work, so that idle workers need not wait for their poll.
 	Ready() <-chan struct{}
+	// Liveness: jobs of a process known dead run again at once.
+	Liveness
 }

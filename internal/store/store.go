@@ -157,6 +157,9 @@ type Store interface {
 	Job(ctx context.Context, id string) (Job, error)
 	// Blob is a stored file of an event, by the hex SHA-256 of its content.
 	Blob(ctx context.Context, sha256 string) ([]byte, error)
+	// PutBlobs stores files by the hex SHA-256 of their content (a job's
+	// recorded bodies too large to keep inline); one already stored is kept.
+	PutBlobs(ctx context.Context, blobs map[string][]byte) error
 	// EventPayload is an event's stored payload (a job's trigger output).
 	EventPayload(ctx context.Context, eventID string) ([]byte, error)
 	Jobs(ctx context.Context, p ListJobsParams) ([]JobSummary, error)

@@ -35,6 +35,11 @@ type Store struct {
 	now    func() time.Time
 
 	readStmts sync.Map // query -> *sql.Stmt
+
+	// liveMu guards registered: the owners this Store registered as
+	// alive, with their held lock files (processes.go).
+	liveMu     sync.Mutex
+	registered map[string]*registration
 }
 
 // Options tune a Store; the zero value is the production setting.
@@ -97,7 +102,8 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Store{path: path, read: read, write: write, ready: make(chan struct{}, 1), now: now}
+	s := &Store{path: path, read: read, write: write, ready: make(chan struct{}, 1), now: now,
+		registered: map[string]*registration{}}
 	if s.writer, err = startWriter(write); err != nil {
 		read.Close()
 		write.Close()
@@ -112,6 +118,17 @@ func (s *Store) Path() string { return s.path }
 // Close stops the writer after it has committed what it was given, and
 // closes both pools.
 func (s *Store) Close() error {
+	// A lock still held here belongs to an owner that did not
+	// unregister: let it go as a dying process would (its file stays,
+	// so others can tell at once that it is gone).
+	s.liveMu.Lock()
+	for o, reg := range s.registered {
+		if reg.lock != nil {
+			reg.lock.Close()
+		}
+		delete(s.registered, o)
+	}
+	s.liveMu.Unlock()
 	s.writer.stop()
 	s.readStmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()

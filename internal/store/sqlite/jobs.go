@@ -49,6 +49,25 @@ func (s *Store) Blob(ctx context.Context, sha256 string) ([]byte, error) {
 	return b, err
 }
 
+// PutBlobs stores files by the hex SHA-256 of their content, in one
+// transaction; content-addressed, so one already stored is left alone.
+func (s *Store) PutBlobs(ctx context.Context, blobs map[string][]byte) error {
+	now := micros(s.now())
+	err := s.writer.do(func(t *txn) error {
+		for sum, content := range blobs {
+			if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
+				sum, int64(len(content)), content, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store blobs: %w", err)
+	}
+	return nil
+}
+
 // Jobs lists a recipe's jobs newest first, from p.Before on. Without a
 // status filter it merges the newest page of each status, each an index
 // range of (recipe_id, status, id).

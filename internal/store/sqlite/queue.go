@@ -90,7 +90,7 @@ func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Dur
 		rows, err := t.query(ctx, `UPDATE jobs SET status = 'running', owner = ?1, run_at = ?2, claims = claims + 1,
 				started_at = COALESCE(started_at, ?3)
 			WHERE id IN (SELECT id FROM jobs WHERE status IN ('pending', 'running') AND run_at <= ?3 ORDER BY run_at LIMIT ?4)
-			RETURNING id, recipe_id, event_id, claims, steps`,
+			RETURNING id, recipe_id, event_id, claims, steps, started_at`,
 			owner, micros(now.Add(lease)), micros(now), max)
 		if err != nil {
 			return err
@@ -98,9 +98,11 @@ func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Dur
 		defer rows.Close()
 		for rows.Next() {
 			var c queue.Claimed
-			if err := rows.Scan(&c.JobID, &c.RecipeID, &c.EventID, &c.Claims, &c.Steps); err != nil {
+			var started int64
+			if err := rows.Scan(&c.JobID, &c.RecipeID, &c.EventID, &c.Claims, &c.Steps, &started); err != nil {
 				return err
 			}
+			c.StartedAt = fromMicros(started)
 			out = append(out, c)
 		}
 		return rows.Err()

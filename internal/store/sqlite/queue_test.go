@@ -25,3 +25,7 @@ func openStore(t testing.TB, dir string) *sqlite.Store {
 func TestQueueConformance(t *testing.T) {
 	queuetest.Run(t, func(t *testing.T, dir string) queue.Queue { return openStore(t, dir) })
 }
+
+func TestQueueLiveness(t *testing.T) {
+	queuetest.RunLiveness(t, func(t *testing.T, dir string) queue.Queue { return openStore(t, dir) })
+}

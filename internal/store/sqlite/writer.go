@@ -143,6 +143,12 @@ func (r *rows) Scan(dest ...any) error {
 				return fmt.Errorf("column %d: %T is not an integer", i, v)
 			}
 			*p = int(x)
+		case *int64:
+			x, ok := v.(int64)
+			if !ok {
+				return fmt.Errorf("column %d: %T is not an integer", i, v)
+			}
+			*p = x
 		case *[]byte:
 			switch x := v.(type) {
 			case []byte:
