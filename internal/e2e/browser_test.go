@@ -97,6 +97,8 @@ func TestBrowserUI(t *testing.T) {
 		edit.click();
 		return true;
 	})()`)
+	// The editor opens once the connection's current version is read.
+	b.do("wait for the connection editor", chromedp.WaitVisible(chromedp.CSS("textarea.editor-text")))
 	b.editorHolds(apiview.ConnectionServerFieldNames(), "name", "type", "base_url", "auth", "oauth2")
 	b.do("save the connection", chromedp.Click(chromedp.CSS(".editor-bar button.primary")))
 	b.waitGone("textarea.editor-text")
