@@ -146,7 +146,7 @@ func (a *App) routes(exec *httprequest.Executor) http.Handler {
 	})
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	mux.Handle("/", web.Handler(web.Options{Logger: a.log}))
-	return mux
+	return httpx.NoSniff(mux)
 }
 
 // Start listens and starts the workers.
