@@ -66,6 +66,9 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, *secret.Box
 	if cfg.DatabaseURL != "" {
 		return nil, nil, errors.New("database-url: PostgreSQL is not available yet; leave it empty to use SQLite in the data folder")
 	}
+	if _, err := makePrivate(cfg.DataDir); err != nil {
+		return nil, nil, err
+	}
 	key, err := secret.LoadOrCreateKey(cfg.SecretKey, cfg.DataDir)
 	if err != nil {
 		return nil, nil, err
@@ -95,6 +98,11 @@ func EnsureWorkspace(ctx context.Context, s store.Store) (store.Workspace, error
 
 // New opens storage and builds every part; nothing runs until Start.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if cfg.DatabaseURL == "" {
+		if err := makeDataDirPrivate(cfg.DataDir, log); err != nil {
+			return nil, err
+		}
+	}
 	s, box, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -172,7 +180,7 @@ func (a *App) Start(ctx context.Context) error {
 	}()
 	go func() { a.served <- a.server.Serve(ln) }()
 	a.log.Info("patchbay serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL,
-		"data_dir", a.cfg.DataDir, "webhook_base_url", a.cfg.BaseURL+"/webhooks/rest/"+a.workspace.WebhookToken)
+		"data_dir", a.cfg.DataDir, "webhook_base_url", redactedWebhookBaseURL(a.cfg.BaseURL))
 	return nil
 }
 
