@@ -16,19 +16,19 @@ import (
 	"github.com/patchbay/patchbay/internal/store/sqlite"
 )
 
-// fakeClock is the API's clock in tests: moved by hand.
-type fakeClock struct {
+// tokenClock is the API's clock in tests: moved by hand.
+type tokenClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *fakeClock) Now() time.Time {
+func (c *tokenClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *fakeClock) Advance(d time.Duration) {
+func (c *tokenClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -36,14 +36,14 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // tokenAPI serves the API on a real SQLite store in a temporary folder,
 // with its clock in the test's hands.
-func tokenAPI(t *testing.T) (*httptest.Server, *sqlite.Store, *fakeClock) {
+func tokenAPI(t *testing.T) (*httptest.Server, *sqlite.Store, *tokenClock) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := &tokenClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	a := &API{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}
 	mux := http.NewServeMux()
 	a.Routes(mux)
@@ -52,7 +52,7 @@ func tokenAPI(t *testing.T) (*httptest.Server, *sqlite.Store, *fakeClock) {
 	return srv, st, clock
 }
 
-func do(t *testing.T, srv *httptest.Server, method, path, token, body string) (*http.Response, []byte) {
+func tokenCall(t *testing.T, srv *httptest.Server, method, path, token, body string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -76,7 +76,7 @@ func TestRevokedElsewhereRefusedAfterCacheTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp, b := do(t, srv, "GET", "/api/v1/tokens", token, ""); resp.StatusCode != 200 {
+	if resp, b := tokenCall(t, srv, "GET", "/api/v1/tokens", token, ""); resp.StatusCode != 200 {
 		t.Fatalf("valid token: %d %s", resp.StatusCode, b)
 	}
 	// Another process (the CLI) deletes the row; this process's cache
@@ -85,11 +85,11 @@ func TestRevokedElsewhereRefusedAfterCacheTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(apitoken.CacheTTL - time.Millisecond)
-	if resp, _ := do(t, srv, "GET", "/api/v1/tokens", token, ""); resp.StatusCode != 200 {
+	if resp, _ := tokenCall(t, srv, "GET", "/api/v1/tokens", token, ""); resp.StatusCode != 200 {
 		t.Fatalf("within the bound the cached answer stands: got %d", resp.StatusCode)
 	}
 	clock.Advance(time.Millisecond)
-	resp, b := do(t, srv, "GET", "/api/v1/tokens", token, "")
+	resp, b := tokenCall(t, srv, "GET", "/api/v1/tokens", token, "")
 	if resp.StatusCode != 401 {
 		t.Fatalf("revoked token %s after its last read: got %d %s, want 401", apitoken.CacheTTL, resp.StatusCode, b)
 	}
@@ -102,21 +102,21 @@ func TestRevokeThroughAPIRefusesAtOnce(t *testing.T) {
 	srv, st, _ := tokenAPI(t)
 	_, admin, _ := apitoken.Create(context.Background(), st, "admin")
 	victimID, victim, _ := apitoken.Create(context.Background(), st, "victim")
-	if resp, _ := do(t, srv, "GET", "/api/v1/workspace", victim, ""); resp.StatusCode == 401 {
+	if resp, _ := tokenCall(t, srv, "GET", "/api/v1/workspace", victim, ""); resp.StatusCode == 401 {
 		t.Fatal("victim token refused before revocation")
 	}
-	resp, b := do(t, srv, "DELETE", "/api/v1/tokens/"+victimID, admin, "")
+	resp, b := tokenCall(t, srv, "DELETE", "/api/v1/tokens/"+victimID, admin, "")
 	if resp.StatusCode != 204 {
 		t.Fatalf("revoke: %d %s", resp.StatusCode, b)
 	}
 	// Same clock instant: the cache entry must be gone, not merely aged.
-	if resp, _ := do(t, srv, "GET", "/api/v1/tokens", victim, ""); resp.StatusCode != 401 {
+	if resp, _ := tokenCall(t, srv, "GET", "/api/v1/tokens", victim, ""); resp.StatusCode != 401 {
 		t.Fatalf("revoked token answered %d in the process that revoked it, want 401", resp.StatusCode)
 	}
-	if resp, b := do(t, srv, "DELETE", "/api/v1/tokens/"+victimID, admin, ""); resp.StatusCode != 404 {
+	if resp, b := tokenCall(t, srv, "DELETE", "/api/v1/tokens/"+victimID, admin, ""); resp.StatusCode != 404 {
 		t.Fatalf("second revoke: %d %s, want 404", resp.StatusCode, b)
 	}
-	if resp, _ := do(t, srv, "GET", "/api/v1/tokens", admin, ""); resp.StatusCode != 200 {
+	if resp, _ := tokenCall(t, srv, "GET", "/api/v1/tokens", admin, ""); resp.StatusCode != 200 {
 		t.Fatal("revoking another token refused the admin token")
 	}
 }
@@ -126,7 +126,7 @@ func TestTokenListNeverShowsTokensAndRecordsUse(t *testing.T) {
 	id, token, _ := apitoken.Create(context.Background(), st, "ci")
 	list := func() tokenView {
 		t.Helper()
-		resp, b := do(t, srv, "GET", "/api/v1/tokens", token, "")
+		resp, b := tokenCall(t, srv, "GET", "/api/v1/tokens", token, "")
 		if resp.StatusCode != 200 {
 			t.Fatalf("list: %d %s", resp.StatusCode, b)
 		}
@@ -162,7 +162,7 @@ func TestTokenListNeverShowsTokensAndRecordsUse(t *testing.T) {
 func TestCreateTokenThroughAPI(t *testing.T) {
 	srv, st, _ := tokenAPI(t)
 	_, admin, _ := apitoken.Create(context.Background(), st, "admin")
-	resp, b := do(t, srv, "POST", "/api/v1/tokens", admin, `{"name":"deploy"}`)
+	resp, b := tokenCall(t, srv, "POST", "/api/v1/tokens", admin, `{"name":"deploy"}`)
 	if resp.StatusCode != 201 {
 		t.Fatalf("create: %d %s", resp.StatusCode, b)
 	}
@@ -173,7 +173,7 @@ func TestCreateTokenThroughAPI(t *testing.T) {
 	if !strings.HasPrefix(v.Token, apitoken.Prefix) || v.ID == "" || v.Name != "deploy" {
 		t.Fatalf("created = %+v", v)
 	}
-	if resp, _ := do(t, srv, "GET", "/api/v1/tokens", v.Token, ""); resp.StatusCode != 200 {
+	if resp, _ := tokenCall(t, srv, "GET", "/api/v1/tokens", v.Token, ""); resp.StatusCode != 200 {
 		t.Fatalf("the token the API created is refused: %d", resp.StatusCode)
 	}
 	for _, tc := range []struct{ body, want string }{
@@ -182,7 +182,7 @@ func TestCreateTokenThroughAPI(t *testing.T) {
 		{`{"name":"a","admin":true}`, `unknown field`},
 		{`{"name":`, `request body`},
 	} {
-		resp, b := do(t, srv, "POST", "/api/v1/tokens", admin, tc.body)
+		resp, b := tokenCall(t, srv, "POST", "/api/v1/tokens", admin, tc.body)
 		if resp.StatusCode/100 != 4 || !strings.Contains(string(b), tc.want) {
 			t.Errorf("POST %s = %d %s, want 4xx naming %s", tc.body, resp.StatusCode, b, tc.want)
 		}
@@ -201,7 +201,7 @@ func TestAPIAnswersAreNotStoredOrSniffed(t *testing.T) {
 		{"GET", "/api/v1/no-such-route", token},
 		{"DELETE", "/api/v1/tokens/nope", token},
 	} {
-		resp, _ := do(t, srv, tc.method, tc.path, tc.token, "")
+		resp, _ := tokenCall(t, srv, tc.method, tc.path, tc.token, "")
 		if got := resp.Header.Get("Cache-Control"); got != "no-store" {
 			t.Errorf("%s %s (%d): Cache-Control %q, want no-store", tc.method, tc.path, resp.StatusCode, got)
 		}

@@ -12,9 +12,9 @@ import (
 	"github.com/patchbay/patchbay/internal/config"
 )
 
-// checkPrivate fails the test unless dir is 0700 and every file in it
+// checkDataDirPrivate fails the test unless dir is 0700 and every file in it
 // 0600, and returns the names it checked.
-func checkPrivate(t *testing.T, dir string) []string {
+func checkDataDirPrivate(t *testing.T, dir string) []string {
 	t.Helper()
 	var seen []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -57,7 +57,7 @@ func TestDataFolderIsPrivateAndLogHidesWebhookToken(t *testing.T) {
 	// Refusals are logged too: an unknown event under the real token.
 	s.raw("POST", base+"/no-such-event", `{}`, "")
 
-	seen := checkPrivate(t, dir)
+	seen := checkDataDirPrivate(t, dir)
 	for _, want := range []string{"patchbay.db", "patchbay.db-wal", "patchbay.db-shm", "secret.key"} {
 		if !strings.Contains(" "+strings.Join(seen, " ")+" ", " "+want+" ") {
 			t.Errorf("data folder lacks %s (has %v): the check did not see what it is for", want, seen)
@@ -94,7 +94,7 @@ func TestWideDataFolderIsMadePrivateAtStart(t *testing.T) {
 
 	second := startServer(t, func(c *config.Config) { c.DataDir = dir })
 	second.mustCall(200, "GET", "/api/v1/workspace", nil, nil)
-	checkPrivate(t, dir)
+	checkDataDirPrivate(t, dir)
 	logs := second.logs.String()
 	if !strings.Contains(logs, "made it private") || !strings.Contains(logs, "patchbay.db: -rw-r--r-- -> -rw-------") {
 		t.Errorf("no log line says the folder was made private:\n%s", logs)

@@ -11,9 +11,9 @@ import (
 	"github.com/patchbay/patchbay/internal/cli"
 )
 
-// runCLI runs a patchbay command in-process and returns its output; a
+// runTokenCLI runs a patchbay command in-process and returns its output; a
 // non-zero exit fails the test.
-func runCLI(t *testing.T, args ...string) string {
+func runTokenCLI(t *testing.T, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
 	if code := cli.Run(context.Background(), args, &out, &errb); code != 0 {
@@ -27,11 +27,11 @@ func runCLI(t *testing.T, args ...string) string {
 // server had it cached as valid.
 func TestTokenRevokedWithCLIIsRefusedWithinBound(t *testing.T) {
 	s := startServer(t)
-	out := runCLI(t, "token", "create", "--data-dir", s.DataDir, "--name", "to-revoke")
+	out := runTokenCLI(t, "token", "create", "--data-dir", s.DataDir, "--name", "to-revoke")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	victim := lines[len(lines)-1]
 
-	list := runCLI(t, "token", "list", "--data-dir", s.DataDir)
+	list := runTokenCLI(t, "token", "list", "--data-dir", s.DataDir)
 	if strings.Contains(list, strings.TrimPrefix(victim, apitoken.Prefix)) || strings.Contains(list, strings.TrimPrefix(s.Token, apitoken.Prefix)) {
 		t.Fatalf("token list prints a token:\n%s", list)
 	}
@@ -50,7 +50,7 @@ func TestTokenRevokedWithCLIIsRefusedWithinBound(t *testing.T) {
 		t.Fatalf("token refused before revocation: %d %s", status, b)
 	}
 	revoked := time.Now()
-	out = runCLI(t, "token", "revoke", "--data-dir", s.DataDir, victimID)
+	out = runTokenCLI(t, "token", "revoke", "--data-dir", s.DataDir, victimID)
 	if !strings.Contains(out, "revoked") {
 		t.Fatalf("token revoke said: %q", out)
 	}
