@@ -4,7 +4,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +12,9 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/apitoken"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/job"
@@ -45,7 +44,8 @@ type API struct {
 	// OAuth runs OAuth2 authorizations and reports their state (oauth.go).
 	OAuth *oauth.Manager
 
-	tokens sync.Map // sha256 of tokens known to be valid
+	// tokens caches the API tokens found valid, for apitoken.CacheTTL.
+	tokens apitoken.Cache
 }
 
 // Routes registers every route of the API on mux.
@@ -54,6 +54,10 @@ func (a *API) Routes(mux *http.ServeMux) {
 		mux.Handle(pattern, a.authenticated(fn))
 	}
 	h("GET /api/v1/workspace", a.getWorkspace)
+
+	h("GET /api/v1/tokens", a.listTokens)
+	h("POST /api/v1/tokens", a.createToken)
+	h("DELETE /api/v1/tokens/{id}", a.revokeToken)
 
 	h("GET /api/v1/connections", a.listConnections)
 	h("POST /api/v1/connections", a.createConnection)
@@ -90,6 +94,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 // authenticated checks the bearer token, then runs fn and answers its error.
 func (a *API) authenticated(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Before the token check, so that refusals carry them too.
+		httpx.NoStore(w.Header())
 		if err := a.checkToken(r); err != nil {
 			httpx.Fail(w, r, a.Log, err)
 			return
@@ -98,30 +104,6 @@ func (a *API) authenticated(fn func(http.ResponseWriter, *http.Request) error) h
 			httpx.Fail(w, r, a.Log, mapStoreError(err))
 		}
 	})
-}
-
-func (a *API) checkToken(r *http.Request) error {
-	unauthorized := &httpx.Error{Status: 401, Code: "unauthorized",
-		Message: "missing or unknown API token: send Authorization: Bearer <token> (create one with patchbay token create)",
-		Header:  http.Header{"WWW-Authenticate": {`Bearer realm="patchbay"`}}}
-	auth := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return unauthorized
-	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	if _, ok := a.tokens.Load(sum); ok {
-		return nil
-	}
-	exists, err := a.Store.APITokenExists(r.Context(), sum[:])
-	if err != nil {
-		return err
-	}
-	if !exists {
-		return unauthorized
-	}
-	a.tokens.Store(sum, true)
-	return nil
 }
 
 // mapStoreError turns the store's and the workspace service's errors into

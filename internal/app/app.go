@@ -68,6 +68,9 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, *secret.Box
 	if cfg.DatabaseURL != "" {
 		return nil, nil, errors.New("database-url: PostgreSQL is not available yet; leave it empty to use SQLite in the data folder")
 	}
+	if _, err := makePrivate(cfg.DataDir); err != nil {
+		return nil, nil, err
+	}
 	key, err := secret.LoadOrCreateKey(cfg.SecretKey, cfg.DataDir)
 	if err != nil {
 		return nil, nil, err
@@ -99,6 +102,11 @@ func EnsureWorkspace(ctx context.Context, s store.Store) (store.Workspace, error
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
 	if cfg.BaseURL == "" {
 		return nil, errors.New("base-url: unknown while the port is 0: bind the address first (app.Listen) or set base-url")
+	}
+	if cfg.DatabaseURL == "" {
+		if err := makeDataDirPrivate(cfg.DataDir, log); err != nil {
+			return nil, err
+		}
 	}
 	s, box, err := OpenStore(ctx, cfg)
 	if err != nil {
@@ -163,7 +171,7 @@ func (a *App) routes(exec *httprequest.Executor) http.Handler {
 	})
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	mux.Handle("/", web.Handler(web.Options{Logger: a.log}))
-	return mux
+	return httpx.NoSniff(mux)
 }
 
 // Start listens and starts the workers.
@@ -196,7 +204,7 @@ func (a *App) StartOn(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() { a.served <- a.server.Serve(ln) }()
 	a.log.Info("patchbay serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL,
-		"data_dir", a.cfg.DataDir, "webhook_base_url", a.cfg.BaseURL+"/webhooks/rest/"+a.workspace.WebhookToken)
+		"data_dir", a.cfg.DataDir, "webhook_base_url", redactedWebhookBaseURL(a.cfg.BaseURL))
 	return nil
 }
 

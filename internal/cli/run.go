@@ -14,6 +14,8 @@ const usage = `patchbay — wire any HTTP API into recipes.
 Usage:
   patchbay serve [flags]                 run the server (UI, API, webhooks, workers)
   patchbay token create [--name N]       print a new API token
+  patchbay token list                    list API tokens (id, name, created, last used)
+  patchbay token revoke ID               revoke an API token (servers refuse it within 5s)
   patchbay recipe apply -f FILE|DIR      create or update recipes from YAML or JSON files
   patchbay recipe export ID              print a recipe as YAML
   patchbay recipe export --all DIR       write every recipe to its own file

@@ -62,14 +62,20 @@ func TestSaveRunsConnectionTest(t *testing.T) {
 func TestConnectionFieldOfTheWrongType(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	for body, want := range map[string]string{
-		`{"name": "x", "type": "http_oauth2", "oauth2": []}`:                     "oauth2: must be an object, not an array",
-		`{"name": "x", "limits": {"max_concurrent": "2"}}`:                       "limits.max_concurrent: must be a number, not a string",
-		`{"name": "x", "auth": {"type": "header", "headers": {"X-Key": 12345}}}`: "auth.headers: must be a string, not a number",
+	for body, want := range map[string][]string{
+		`{"name": "x", "type": "http_oauth2", "oauth2": []}`: {"oauth2: must be an object, not an array"},
+		`{"name": "x", "limits": {"max_concurrent": "2"}}`:   {"limits.max_concurrent: must be a number, not a string"},
+		// go1.27's encoding/json adds the map key: auth.headers.X-Key.
+		`{"name": "x", "auth": {"type": "header", "headers": {"X-Key": 12345}}}`: {"auth.headers", ": must be a string, not a number"},
 	} {
 		code, raw := s.raw("POST", "/api/v1/connections", body, s.Token)
-		if code != 400 || !strings.Contains(string(raw), want) || strings.Contains(string(raw), "Go struct") {
+		if code != 400 || strings.Contains(string(raw), "Go struct") {
 			t.Errorf("%s: %d %s, want 400 saying %q", body, code, raw, want)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(raw), w) {
+				t.Errorf("%s: %d %s, want 400 saying %q", body, code, raw, want)
+			}
 		}
 	}
 }

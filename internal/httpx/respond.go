@@ -55,7 +55,7 @@ func JSON(w http.ResponseWriter, status int, v any) {
 func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var he *Error
 	if !errors.As(err, &he) {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.Error("request failed", "method", r.Method, "path", LoggedPath(r), "err", err)
 		he = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; see the server log"}
 	}
 	for k, vs := range he.Header {

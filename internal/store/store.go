@@ -29,6 +29,16 @@ type Workspace struct {
 	CreatedAt    time.Time
 }
 
+// APIToken is what is shown of an API token: never the token or its hash.
+type APIToken struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+	// LastUsedAt is when it was last accepted, to within a minute (see
+	// api.lastUsedResolution); nil if never.
+	LastUsedAt *time.Time
+}
+
 // Connection is a stored connection: its public document and its sealed
 // (encrypted) secrets, kept apart so that no read of the document can leak them.
 type Connection struct {
@@ -109,8 +119,15 @@ type Store interface {
 	Workspace(ctx context.Context) (Workspace, error)
 
 	CreateAPIToken(ctx context.Context, id, name string, hash []byte) error
-	// APITokenExists reports whether a token with this hash was created.
-	APITokenExists(ctx context.Context, hash []byte) (bool, error)
+	// APITokenByHash finds the token with this hash, or ErrNotFound when
+	// none was created or it was revoked.
+	APITokenByHash(ctx context.Context, hash []byte) (APIToken, error)
+	// APITokens lists the tokens, oldest first (never their hashes).
+	APITokens(ctx context.Context) ([]APIToken, error)
+	// TouchAPIToken records that the token was used at at.
+	TouchAPIToken(ctx context.Context, id string, at time.Time) error
+	// DeleteAPIToken revokes a token: ErrNotFound when there is none.
+	DeleteAPIToken(ctx context.Context, id string) error
 
 	CreateConnection(ctx context.Context, c Connection) error
 	UpdateConnection(ctx context.Context, c Connection) error

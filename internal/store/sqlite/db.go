@@ -57,6 +57,9 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	path := filepath.Join(dir, "patchbay.db")
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	// synchronous=FULL: a commit is fsync'd before it returns, so a webhook
 	// answered 2xx survives a power cut, not only a process crash.
 	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"}
@@ -82,6 +85,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+	if err := chmodPrivate(path); err != nil {
 		write.Close()
 		return nil, err
 	}

@@ -39,21 +39,3 @@ func (s *Store) Workspace(ctx context.Context) (store.Workspace, error) {
 	ws.CreatedAt = fromMicros(created)
 	return ws, nil
 }
-
-// CreateAPIToken stores the hash of a new API token.
-func (s *Store) CreateAPIToken(ctx context.Context, id, name string, hash []byte) error {
-	now := micros(s.now())
-	return s.writer.do(func(t *txn) error {
-		_, err := t.exec(ctx, `INSERT INTO api_tokens (id, name, hash, created_at) VALUES (?, ?, ?, ?)`, id, name, hash, now)
-		return err
-	})
-}
-
-// APITokenExists reports whether a token with this hash exists.
-func (s *Store) APITokenExists(ctx context.Context, hash []byte) (bool, error) {
-	var n int
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM api_tokens WHERE hash = ?`, hash).Scan(&n); err != nil {
-		return false, fmt.Errorf("read api token: %w", err)
-	}
-	return n > 0, nil
-}

@@ -1,0 +1,87 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The data folder holds the database (the webhook token, every job's
+// payloads), the secret key and whatever else patchbay keeps there, so it
+// is the owner's alone: the folder 0700, each file in it 0600. New files
+// are created so (internal/store/sqlite, internal/secret); makePrivate
+// tightens a folder left by an older version or by hand.
+
+const (
+	privateDirMode  fs.FileMode = 0o700
+	privateFileMode fs.FileMode = 0o600
+)
+
+// makePrivate creates dir 0700 if needed, and removes the group's and
+// others' permissions from dir and from each regular file directly in it.
+// It returns what it changed, as "path: old -> new". Symbolic links and
+// subfolders are left alone: patchbay makes neither.
+func makePrivate(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, privateDirMode); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	var changed []string
+	tighten := func(path string, fi fs.FileInfo, want fs.FileMode) error {
+		old := fi.Mode().Perm()
+		if old&^want == 0 {
+			return nil
+		}
+		if err := os.Chmod(path, old&want); err != nil {
+			return fmt.Errorf("make %s private: %w", path, err)
+		}
+		changed = append(changed, fmt.Sprintf("%s: %v -> %v", path, old, old&want))
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	if err := tighten(dir, fi, privateDirMode); err != nil {
+		return changed, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return changed, fmt.Errorf("read data folder: %w", err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed meanwhile (a -shm file of a closing process)
+		}
+		if err != nil {
+			return changed, fmt.Errorf("data folder: %w", err)
+		}
+		if err := tighten(filepath.Join(dir, e.Name()), fi, privateFileMode); err != nil {
+			return changed, err
+		}
+	}
+	return changed, nil
+}
+
+// makeDataDirPrivate runs makePrivate and logs what it changed.
+func makeDataDirPrivate(dir string, log *slog.Logger) error {
+	changed, err := makePrivate(dir)
+	if len(changed) > 0 {
+		log.Warn("data folder was open to other users; made it private to its owner", "data_dir", dir, "changed", strings.Join(changed, "; "))
+	}
+	return err
+}
+
+// redactedWebhookBaseURL is the webhook base URL as the log shows it: the
+// token is a credential (anyone holding it can start recipes), and logs
+// are read and kept by more people than the data folder.
+func redactedWebhookBaseURL(baseURL string) string {
+	return baseURL + "/webhooks/rest/****"
+}
