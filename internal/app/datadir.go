@@ -22,15 +22,36 @@ const (
 )
 
 // makePrivate creates dir 0700 if needed, and removes the group's and
-// others' permissions from dir and from each regular file directly in it.
-// It returns what it changed, as "path: old -> new". Symbolic links and
-// subfolders are left alone: patchbay makes neither.
+// others' permissions from dir, from each folder in it (processes/ holds
+// the lock files of fast recovery) and from each regular file. It returns
+// what it changed, as "path: old -> new". Symbolic links are left alone:
+// patchbay makes none.
 func makePrivate(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, privateDirMode); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	var changed []string
-	tighten := func(path string, fi fs.FileInfo, want fs.FileMode) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed meanwhile (a -shm file of a closing process)
+		}
+		if err != nil {
+			return fmt.Errorf("data folder: %w", err)
+		}
+		want := privateFileMode
+		switch {
+		case d.IsDir():
+			want = privateDirMode
+		case !d.Type().IsRegular():
+			return nil
+		}
+		fi, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("data folder: %w", err)
+		}
 		old := fi.Mode().Perm()
 		if old&^want == 0 {
 			return nil
@@ -40,34 +61,8 @@ func makePrivate(dir string) ([]string, error) {
 		}
 		changed = append(changed, fmt.Sprintf("%s: %v -> %v", path, old, old&want))
 		return nil
-	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
-	}
-	if err := tighten(dir, fi, privateDirMode); err != nil {
-		return changed, err
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return changed, fmt.Errorf("read data folder: %w", err)
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		fi, err := e.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // removed meanwhile (a -shm file of a closing process)
-		}
-		if err != nil {
-			return changed, fmt.Errorf("data folder: %w", err)
-		}
-		if err := tighten(filepath.Join(dir, e.Name()), fi, privateFileMode); err != nil {
-			return changed, err
-		}
-	}
-	return changed, nil
+	})
+	return changed, err
 }
 
 // makeDataDirPrivate runs makePrivate and logs what it changed.
