@@ -27,7 +27,7 @@ lint: ## go vet and gofmt
 # polls and ticks, shutdown, two processes on one database.
 RACE_PACKAGES = ./internal/store/sqlite ./internal/job ./internal/trigger/scheduler ./internal/catalog \
 	./internal/oauth ./internal/connection ./internal/api ./internal/apitoken
-RACE_E2E = TestWebhook|TestRetries|TestShutdown|TestBusyConnection|TestConnectionBudgetConcurrency|TestTriggersFireOnce|TestPolling|TestSchedule|TestOAuth2ClientCredentials
+RACE_E2E = TestWebhook|TestRetries|TestShutdown|TestBusyConnection|TestConnectionBudgetConcurrency|TestTriggersFireOnce|TestPolling|TestSchedule|TestOAuth2ClientCredentials|TestStartedRecipeAcceptsItsNextWebhook|TestIfMatch
 
 race: ## the concurrent packages' tests and the concurrent end-to-end tests under the race detector
 	$(GO) test -race -count=1 $(RACE_PACKAGES)
