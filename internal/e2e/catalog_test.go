@@ -193,8 +193,8 @@ func TestAnotherProcessSeesAWriteWithinTheBound(t *testing.T) {
 	t.Parallel()
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
-	a := startProcessAnyPort(t, bin, dir)
-	b := startProcessAnyPort(t, bin, dir)
+	a := startProcess(t, bin, dir, "")
+	b := startProcess(t, bin, dir, "")
 	api := &server{t: t, URL: a.url, DataDir: dir, Token: createToken(t, dir)}
 	onB := strings.Replace(api.webhookBase(), a.url, b.url, 1) + "/cross"
 

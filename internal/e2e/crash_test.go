@@ -57,38 +57,6 @@ type process struct {
 	url  string
 }
 
-// startProcess starts patchbay serve; extra flags come last, so they
-// override the defaults here (a short job lease among them).
-func startProcess(t *testing.T, bin, dataDir, addr string, extra ...string) *process {
-	t.Helper()
-	p := &process{logs: &syncBuffer{}, url: "http://" + addr}
-	args := append([]string{"serve", "--data-dir", dataDir, "--addr", addr, "--allow-private-networks",
-		"--job-lease", "2s", "--retry-base", "100ms"}, extra...)
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	fatalIf(t, p.cmd.Start(), "start patchbay process")
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			p.cmd.Wait()
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(p.url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("patchbay did not become ready: %v\n%s", err, p.logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // The crash test: 5,000 webhooks from 32 senders while the server is
 // SIGKILLed three times at random moments and restarted on the same data
 // folder, with the default 30s job lease. Every webhook answered 2xx has

@@ -41,7 +41,7 @@ func TestWebhookDedupe(t *testing.T) {
 	dir := t.TempDir()
 	addr, err := net0{}.listen()
 	fatalIf(t, err, "find a port")
-	p := startServe(t, bin, dir, addr)
+	p := startProcess(t, bin, dir, addr)
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: createToken(t, dir), logs: p.logs}
 	byDefault := s.createRecipe(map[string]any{"name": "default headers",
 		"trigger": map[string]any{"type": "webhook", "event": "dd-default"}, "steps": []any{}})
@@ -115,7 +115,7 @@ func TestWebhookDedupe(t *testing.T) {
 	}
 	fatalIf(t, p.cmd.Process.Signal(syscall.SIGKILL), "kill patchbay")
 	p.cmd.Wait()
-	startServe(t, bin, dir, addr)
+	startProcess(t, bin, dir, addr)
 	for i := 0; i < 50; i++ {
 		across = append(across, answer(hook, `{}`, "X-GitHub-Delivery", "gh-restart"))
 	}

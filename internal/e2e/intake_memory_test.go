@@ -35,7 +35,7 @@ func TestIntakeMemoryBounded(t *testing.T) {
 	dir := t.TempDir()
 	addr, err := net0{}.listen()
 	fatalIf(t, err, "find a port")
-	p := startServe(t, bin, dir, addr)
+	p := startProcess(t, bin, dir, addr)
 	pid := p.cmd.Process.Pid
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: createToken(t, dir), logs: p.logs}
 	id := s.createRecipe(map[string]any{"name": "uploads", "trigger": map[string]any{"type": "webhook", "event": "upload"}, "steps": []any{}})

@@ -10,17 +10,23 @@ import (
 	"time"
 )
 
-// startProcessAnyPort runs `patchbay serve` as its own process on a port
-// the system picks (--addr 127.0.0.1:0) and reads the bound address from
-// --addr-file, so that tests running in parallel never race for a port.
-// Extra flags come last, so they override the defaults here.
-func startProcessAnyPort(t *testing.T, bin, dataDir string, extra ...string) *process {
+// startProcess runs `patchbay serve` as its own process on dataDir and
+// waits until it is ready. With addr empty the server listens on a port
+// the system picks (--addr 127.0.0.1:0) and tells it through --addr-file,
+// so that tests running in parallel never race for a port; a test that
+// restarts a server on the same address passes one. Extra flags come
+// last, so they override the defaults here (a short job lease among them).
+func startProcess(t *testing.T, bin, dataDir, addr string, extra ...string) *process {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
+	listen := []string{"--addr", addr}
+	if addr == "" {
+		listen = []string{"--addr", "127.0.0.1:0", "--addr-file", addrFile}
+	}
 	p := &process{logs: &syncBuffer{}}
-	args := append([]string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--addr-file", addrFile,
-		"--allow-private-networks", "--job-lease", "2s", "--retry-base", "100ms"}, extra...)
-	p.cmd = exec.Command(bin, args...)
+	args := append(append([]string{"serve", "--data-dir", dataDir}, listen...),
+		"--allow-private-networks", "--job-lease", "2s", "--retry-base", "100ms")
+	p.cmd = exec.Command(bin, append(args, extra...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	fatalIf(t, p.cmd.Start(), "start patchbay process")
 	t.Cleanup(func() {
@@ -31,9 +37,15 @@ func startProcessAnyPort(t *testing.T, bin, dataDir string, extra ...string) *pr
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		// The file appears, whole, once the server serves.
-		if b, err := os.ReadFile(addrFile); err == nil {
-			p.url = "http://" + strings.TrimSpace(string(b))
+		if addr == "" {
+			// The file appears, whole, once the server serves.
+			if b, err := os.ReadFile(addrFile); err == nil {
+				p.url = "http://" + strings.TrimSpace(string(b))
+			}
+		} else {
+			p.url = "http://" + addr
+		}
+		if p.url != "" {
 			resp, err := http.Get(p.url + "/readyz")
 			if err == nil {
 				resp.Body.Close()

@@ -76,7 +76,7 @@ func TestRestartTakesBackRunningJobsAtOnce(t *testing.T) {
 	dir := t.TempDir()
 	sink := newSlowSink(t, 2*time.Second)
 	lease := []string{"--job-lease", "30s"}
-	p := startProcessAnyPort(t, bin, dir, lease...)
+	p := startProcess(t, bin, dir, "", lease...)
 	_, hook := slowRecipe(t, p, dir, sink.URL)
 	const n = 8
 	var jobs []string
@@ -92,7 +92,7 @@ func TestRestartTakesBackRunningJobsAtOnce(t *testing.T) {
 	}
 
 	restart := time.Now()
-	startProcessAnyPort(t, bin, dir, lease...)
+	startProcess(t, bin, dir, "", lease...)
 	ready := time.Since(restart)
 	var resumed time.Duration
 	deadline := time.Now().Add(40 * time.Second)
@@ -130,8 +130,8 @@ func TestSharedDatabaseTakesBackJobsOfKilledProcess(t *testing.T) {
 	dir := t.TempDir()
 	sink := newSlowSink(t, 3*time.Second)
 	lease := []string{"--job-lease", "30s"}
-	a := startProcessAnyPort(t, bin, dir, lease...)
-	b := startProcessAnyPort(t, bin, dir, lease...)
+	a := startProcess(t, bin, dir, "", lease...)
+	b := startProcess(t, bin, dir, "", lease...)
 	// Created through B, so its webhooks are enqueued claimed by B.
 	_, hook := slowRecipe(t, b, dir, sink.URL)
 	const n = 4

@@ -14,8 +14,8 @@ func TestTriggersFireOnceAcrossTwoProcesses(t *testing.T) {
 	t.Parallel() // each process binds a port of its own (--addr-file)
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
-	a := startProcessAnyPort(t, bin, dir)
-	b := startProcessAnyPort(t, bin, dir)
+	a := startProcess(t, bin, dir, "")
+	b := startProcess(t, bin, dir, "")
 	api := &server{t: t, URL: a.url, DataDir: dir, Token: createToken(t, dir)}
 
 	src := newRecordSource(t, 3)
