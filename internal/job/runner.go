@@ -321,11 +321,7 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		}
 		return r.fail(c, steps, warnings, stepError(i, sr.ID, msg))
 	}
-	b, err := encodeSteps(steps, warnings)
-	if err != nil {
-		return "", err
-	}
-	return queue.StatusSucceeded, r.Store.Complete(context.WithoutCancel(ctx), r.Owner, c.JobID, queue.StatusSucceeded, b, "")
+	return queue.StatusSucceeded, r.complete(c, queue.StatusSucceeded, steps, warnings, "")
 }
 
 func (r *Runner) connectionFor(ctx context.Context, req *httprequest.Request) (*connectionLive, error) {
@@ -341,11 +337,7 @@ func (r *Runner) connectionFor(ctx context.Context, req *httprequest.Request) (*
 }
 
 func (r *Runner) fail(c queue.Claimed, steps []StepRecord, warnings []Warning, msg string) (string, error) {
-	b, err := encodeSteps(steps, warnings)
-	if err != nil {
-		return "", err
-	}
-	return queue.StatusFailed, r.Store.Complete(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, queue.StatusFailed, b, msg)
+	return queue.StatusFailed, r.complete(c, queue.StatusFailed, steps, warnings, msg)
 }
 
 func (r *Runner) retry(c queue.Claimed, steps []StepRecord, warnings []Warning, at time.Time) error {

@@ -76,7 +76,7 @@ func fieldProblems(path string, fields map[string]json.RawMessage, target any) [
 }
 
 var (
-	documentFields = set("id", "name", "trigger", "steps", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture")
+	documentFields = set("id", "name", "trigger", "steps", "state", "webhook_url", "datatree", "created_at", "updated_at", "capture", "retention", "store")
 	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify",
 		"connection", "method", "url", "query", "headers", "interval", "items_path", "id_path", "cursor_path",
 		"pagination", "since", "order", "response_type", "response_example", "every", "cron", "timezone")
@@ -108,6 +108,7 @@ func unknownFields(raw map[string]any) []Problem {
 		}
 	}
 	check("", raw, documentFields)
+	check("retention", raw["retention"], retentionFields)
 	if t, ok := raw["trigger"].(map[string]any); ok {
 		check("trigger", t, triggerFields)
 		check("trigger.verify", t["verify"], verifyFields)

@@ -91,6 +91,7 @@ func (d *Document) Validate(connectionExists func(string) bool) []Problem {
 		add("name", "is required")
 	}
 	d.validateTrigger(add, connectionExists)
+	d.validateRetention(add)
 	seen := map[string]int{}
 	for i := range d.Steps {
 		s := &d.Steps[i]

@@ -193,6 +193,9 @@ type Store interface {
 	// ReleaseLease gives up owner's hold on a lease (no error if not held).
 	ReleaseLease(ctx context.Context, name, owner string) error
 
+	// Retention (issue 10, item 16): see retention.go.
+	RetentionStore
+
 	// Ping says whether the database answers and its migrations are applied.
 	Ping(ctx context.Context) error
 	Close() error
