@@ -25,6 +25,7 @@ import (
 	"github.com/patchbay/patchbay/internal/job"
 	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/oauth"
+	"github.com/patchbay/patchbay/internal/retention"
 	"github.com/patchbay/patchbay/internal/secret"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
@@ -58,6 +59,8 @@ type App struct {
 
 	// oauth gives OAuth2 connections their tokens and runs authorizations.
 	oauth *oauth.Manager
+	// pruner deletes job history past its retention, in the background.
+	pruner *retention.Pruner
 }
 
 // OpenStore opens the configured database and the secret key. Commands
@@ -116,6 +119,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Owner:   fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8]),
 		Workers: cfg.Workers, Lease: cfg.JobLease, RetryBase: cfg.RetryBase, ShutdownTimeout: cfg.ShutdownTimeout,
 	}
+	a.pruner = newPruner(s, cfg, log, a.runner.Owner)
 	a.scheduler = &scheduler.Scheduler{Store: s, Catalog: a.catalog, Executor: exec, Owner: a.runner.Owner, Log: log, Metrics: a.metrics}
 	a.server = &http.Server{
 		Handler:           a.routes(exec),
@@ -164,6 +168,7 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	a.listener = ln
+	a.pruner.Start(ctx)
 	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopScheduler, a.schedulerDone = cancel, make(chan struct{})
 	go func() {
@@ -199,6 +204,7 @@ func (a *App) Stop(ctx context.Context) error {
 			// lease runs out and another process redoes it).
 			a.stopScheduler()
 			<-a.schedulerDone
+			a.pruner.Stop()
 			a.runner.Stop()
 		}
 		if err := a.store.Close(); err != nil {

@@ -30,6 +30,7 @@ type Config struct {
 	JobLease        time.Duration // how long a claimed job is ours before another worker may take it
 	ShutdownTimeout time.Duration // how long running steps get to finish on shutdown
 	RetryBase       time.Duration // first retry delay of a step (doubled each attempt, with jitter)
+	Retention       Retention     // workspace default of job retention (retention.go)
 }
 
 // Default returns the configuration used when nothing is set.
@@ -44,6 +45,7 @@ func Default() Config {
 		JobLease:        30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
 		RetryBase:       time.Second,
+		Retention:       Retention{Days: DefaultRetentionDays},
 	}
 }
 
@@ -69,6 +71,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long running steps may finish on shutdown before they are re-queued (env PATCHBAY_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiler on this address, e.g. 127.0.0.1:6060 (env PATCHBAY_PPROF_ADDR); empty: off")
 	fs.DurationVar(&c.RetryBase, "retry-base", c.RetryBase, "first retry delay of a failed step (env PATCHBAY_RETRY_BASE)")
+	c.retentionFlags(fs)
 }
 
 // Parse applies the environment and then the arguments to fs. Environment
@@ -125,6 +128,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RetryBase <= 0 {
 		return errors.New("retry-base: must be positive")
+	}
+	if err := c.validateRetention(); err != nil {
+		return err
 	}
 	return nil
 }
