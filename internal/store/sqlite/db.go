@@ -35,6 +35,9 @@ type Store struct {
 	now    func() time.Time
 
 	readStmts sync.Map // query -> *sql.Stmt
+	// lock is the shared lock on the data folder held while open (see
+	// Restore, which needs it exclusively).
+	lock *os.File
 }
 
 // Options tune a Store; the zero value is the production setting.
@@ -52,6 +55,22 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	path := filepath.Join(dir, "patchbay.db")
+	lock, err := lockDir(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(ctx, path, opt)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func open(ctx context.Context, path string, opt Options) (*Store, error) {
 	// synchronous=FULL: a commit is fsync'd before it returns, so a webhook
 	// answered 2xx survives a power cut, not only a process crash.
 	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"}
@@ -117,7 +136,11 @@ func (s *Store) Close() error {
 		st.(*sql.Stmt).Close()
 		return true
 	})
-	return errors.Join(s.read.Close(), s.write.Close())
+	err := errors.Join(s.read.Close(), s.write.Close())
+	if s.lock != nil {
+		s.lock.Close() // releases the flock
+	}
+	return err
 }
 
 // Ping checks that the database answers and the schema is at the version
