@@ -15,7 +15,8 @@ import (
 // attempts, timings, errors, the method, the URL without its query and the
 // response status; headers, bodies and query are dropped (any of them can
 // carry the payload's data), and the event's payload (the trigger output)
-// becomes null once no pending or running job needs it. While the job
+// becomes null in the same transaction, unless a pending or running job
+// (a rerun) still needs it. While the job
 // runs, everything stays stored: a later step, a retry or another process
 // after a crash reads it.
 func (r *Runner) complete(c queue.Claimed, status string, steps []StepRecord, warnings []Warning, msg string) error {
@@ -31,17 +32,10 @@ func (r *Runner) complete(c queue.Claimed, status string, steps []StepRecord, wa
 		return err
 	}
 	ctx := context.WithoutCancel(r.runCtx)
-	if err := r.Store.Complete(ctx, r.Owner, c.JobID, status, b, msg); err != nil {
-		return err
-	}
 	if metadata {
-		if _, err := r.Store.DropEventPayload(ctx, c.EventID); err != nil {
-			// The job is recorded; only its trigger output stays longer
-			// than asked, until retention deletes it.
-			r.Log.Error("store: metadata: drop the trigger output", "job", c.JobID, "err", err)
-		}
+		return r.Store.CompleteWithoutPayload(ctx, r.Owner, c.JobID, status, b, msg)
 	}
-	return nil
+	return r.Store.Complete(ctx, r.Owner, c.JobID, status, b, msg)
 }
 
 // metadataOnly is the one decision: does this recipe keep bodies? A

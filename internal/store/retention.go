@@ -24,10 +24,12 @@ type RetentionStore interface {
 	// events and blobs left without a reference. Fewer than p.Limit
 	// deleted means nothing more is due.
 	PruneJobs(ctx context.Context, p PruneJobsParams) (PruneResult, error)
-	// DropEventPayload replaces an event's payload with JSON null (and
-	// lets go of the blobs it named) unless a pending or running job still
-	// needs it; it reports whether it did.
-	DropEventPayload(ctx context.Context, eventID string) (bool, error)
+	// CompleteWithoutPayload is queue.Queue's Complete for a job of a
+	// `store: metadata` recipe: in the same transaction, its event's
+	// payload becomes JSON null (and the blobs it named are let go) unless
+	// a pending or running job still needs it. No reader sees the job
+	// finished with its payload still there.
+	CompleteWithoutPayload(ctx context.Context, owner, id, status string, steps []byte, errMsg string) error
 }
 
 // PruneJobsParams selects one batch of a recipe's jobs to delete.

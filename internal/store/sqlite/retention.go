@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -139,11 +140,33 @@ func (s *Store) PruneJobs(ctx context.Context, p store.PruneJobsParams) (store.P
 	return res, nil
 }
 
-// DropEventPayload forgets a finished job's trigger output.
-func (s *Store) DropEventPayload(ctx context.Context, eventID string) (bool, error) {
-	var dropped bool
+// CompleteWithoutPayload completes the job and forgets its trigger
+// output in one transaction.
+func (s *Store) CompleteWithoutPayload(ctx context.Context, owner, id, status string, steps []byte, errMsg string) error {
+	if status != queue.StatusSucceeded && status != queue.StatusFailed {
+		return fmt.Errorf("complete job: status %q is not final", status)
+	}
+	now := micros(s.now())
+	var held bool
 	err := s.writer.do(func(t *txn) error {
-		dropped = false
+		held = false
+		rows, err := t.query(ctx, `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL
+			WHERE id = ? AND owner = ? AND status = 'running' RETURNING event_id`, status, steps, nullString(errMsg), now, id, owner)
+		if err != nil {
+			return err
+		}
+		var eventID string
+		if rows.Next() {
+			held = true
+			err = rows.Scan(&eventID)
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		if err != nil || !held {
+			return err
+		}
 		r, err := t.exec(ctx, `UPDATE events SET payload = 'null' WHERE id = ?1
 			AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_id = ?1 AND status IN ('pending', 'running'))`, eventID)
 		if err != nil {
@@ -152,14 +175,16 @@ func (s *Store) DropEventPayload(ctx context.Context, eventID string) (bool, err
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil
 		}
-		dropped = true
 		_, err = dropRefs(ctx, t, []string{eventID})
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("drop event payload: %w", err)
+		return err
 	}
-	return dropped, nil
+	if !held {
+		return queue.ErrLeaseLost
+	}
+	return nil
 }
 
 // dropRefs removes the blob references held by ids and deletes the blobs

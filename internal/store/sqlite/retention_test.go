@@ -253,23 +253,41 @@ func TestJobRecipesListsEveryRecipeWithJobs(t *testing.T) {
 	}
 }
 
-func TestDropEventPayloadWaitsForUnfinishedJobs(t *testing.T) {
+func TestCompleteWithoutPayload(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, t.TempDir())
 	e, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", Payload: []byte(`{"f":"sha256:cc3"}`), Blobs: map[string][]byte{"cc3": []byte("x")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dropped, err := s.DropEventPayload(ctx, e[0].EventID); err != nil || dropped {
-		t.Fatalf("dropped the payload of a pending job: %v %v", dropped, err)
+	claimed, err := s.Claim(ctx, "w", 1, time.Minute)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %v", claimed, err)
 	}
-	finishAll(t, s)
-	if dropped, err := s.DropEventPayload(ctx, e[0].EventID); err != nil || !dropped {
-		t.Fatalf("drop after the job finished: %v %v", dropped, err)
+	// A rerun of the same event is pending: the payload stays for it.
+	rerun, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", EventID: e[0].EventID})
+	if err != nil {
+		t.Fatal(err)
 	}
-	j, err := s.Job(ctx, e[0].JobID)
-	if err != nil || string(j.Trigger) != "null" {
-		t.Fatalf("trigger output = %q, %v; want null", j.Trigger, err)
+	if err := s.CompleteWithoutPayload(ctx, "other", e[0].JobID, queue.StatusSucceeded, []byte(`[]`), ""); !errors.Is(err, queue.ErrLeaseLost) {
+		t.Fatalf("complete by a non-owner: %v, want ErrLeaseLost", err)
+	}
+	if err := s.CompleteWithoutPayload(ctx, "w", e[0].JobID, queue.StatusSucceeded, []byte(`[]`), ""); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.EventPayload(ctx, e[0].EventID); err != nil || string(p) == "null" {
+		t.Fatalf("payload a pending rerun needs: %q %v", p, err)
+	}
+	claimed, err = s.Claim(ctx, "w", 1, time.Minute)
+	if err != nil || len(claimed) != 1 || claimed[0].JobID != rerun[0].JobID {
+		t.Fatalf("claim the rerun: %v %v", claimed, err)
+	}
+	if err := s.CompleteWithoutPayload(ctx, "w", rerun[0].JobID, queue.StatusFailed, []byte(`[]`), "boom"); err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Job(ctx, rerun[0].JobID)
+	if err != nil || string(j.Trigger) != "null" || j.Status != queue.StatusFailed || j.Error != "boom" || j.FinishedAt == nil {
+		t.Fatalf("job after: %+v %v; want failed, its error, trigger null", j, err)
 	}
 	if _, err := s.Blob(ctx, "cc3"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("blob of a dropped payload: %v, want deleted", err)
