@@ -43,8 +43,10 @@ type BackupInfo struct {
 // then a rename).
 func Backup(ctx context.Context, dir, dest string) (BackupInfo, error) {
 	src := filepath.Join(dir, DatabaseFileName)
-	if _, err := os.Stat(src); err != nil {
-		return BackupInfo{}, fmt.Errorf("no database to back up: %w", err)
+	if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
+		return BackupInfo{}, fmt.Errorf("no database in %s (is --data-dir the server's data folder?)", dir)
+	} else if err != nil {
+		return BackupInfo{}, err
 	}
 	if err := copyDatabase(ctx, src, dest); err != nil {
 		return BackupInfo{}, err
