@@ -2,8 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -291,5 +293,42 @@ func TestCompleteWithoutPayload(t *testing.T) {
 	}
 	if _, err := s.Blob(ctx, "cc3"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("blob of a dropped payload: %v, want deleted", err)
+	}
+}
+
+// Blobs stored before migration 0007 get their references from the events
+// that name them, so retention deletes them too.
+func TestMigrationFindsReferencesOfEarlierBlobs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	_, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", Payload: []byte(`{"scan":{"blob":"sha256:ee5"}}`),
+		Blobs: map[string][]byte{"ee5": []byte("old file"), "ff6": []byte("named by no event")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishAll(t, s)
+	s.Close()
+	// Back to the schema before 0007.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "patchbay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE blob_refs`, `DROP INDEX jobs_event`, `DELETE FROM schema_migrations WHERE version = 7`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s = openStore(t, dir)
+	res := pruneAll(t, s, "r1", time.Now().Add(time.Hour), 0, 100)
+	if res != (store.PruneResult{Jobs: 1, Events: 1, Blobs: 1}) {
+		t.Fatalf("pruned %+v, want the job, its event and the blob it named", res)
+	}
+	if _, err := s.Blob(ctx, "ee5"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("blob of the pruned event: %v", err)
+	}
+	if _, err := s.Blob(ctx, "ff6"); err != nil {
+		t.Errorf("a blob no reference was ever recorded for is kept: %v", err)
 	}
 }

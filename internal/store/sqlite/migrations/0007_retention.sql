@@ -20,7 +20,8 @@ CREATE TABLE blob_refs (
 CREATE INDEX blob_refs_sha256 ON blob_refs(sha256);
 
 -- Blobs stored before this migration: find the events that name them. This
--- reads every event once per blob, a one-time cost at upgrade that is nil
--- when no webhook ever carried a large file.
+-- reads every event once per blob, a one-time cost at upgrade; CROSS JOIN
+-- keeps blobs the outer loop, so it is nil when no webhook ever carried a
+-- large file, however many events there are.
 INSERT OR IGNORE INTO blob_refs (ref_id, sha256)
-    SELECT e.id, b.sha256 FROM blobs b JOIN events e ON instr(e.payload, 'sha256:' || b.sha256) > 0;
+    SELECT e.id, b.sha256 FROM blobs b CROSS JOIN events e WHERE instr(e.payload, 'sha256:' || b.sha256) > 0;
