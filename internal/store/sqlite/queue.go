@@ -75,6 +75,11 @@ func insertJob(ctx context.Context, t *txn, j queue.NewJob, e queue.Enqueued, no
 				return err
 			}
 		}
+	} else {
+		// One more job names the event: retention keeps it until the last goes.
+		if _, err := t.exec(ctx, `UPDATE events SET jobs = jobs + 1 WHERE id = ?`, j.EventID); err != nil {
+			return err
+		}
 	}
 	if j.Owner != "" {
 		_, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, owner, created_at, started_at)

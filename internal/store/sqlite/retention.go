@@ -11,11 +11,11 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// Retention: every query below is an index range. Job ids are UUIDv7, so
-// "created before T" is "id below the smallest id of T's millisecond", a
-// range of jobs_recipe_status (recipe_id, status, id, …); no index of
-// finished_at is needed. jobs_event (0007) answers "does any job still
-// name this event", blob_refs "does anything still refer to this blob".
+// Retention: every query below is an index range or a key lookup. Job ids
+// are UUIDv7, so "created before T" is "id below the smallest id of T's
+// millisecond", a range of jobs_recipe_status (recipe_id, status, id, …);
+// no index of finished_at is needed. events.jobs (0007) counts the jobs
+// that name an event; blob_refs says what still refers to a blob.
 
 // defaultPruneLimit is PruneJobsParams.Limit's default: a batch small
 // enough that the writer's transaction it joins stays short for the
@@ -106,7 +106,7 @@ func (s *Store) PruneJobs(ctx context.Context, p store.PruneJobsParams) (store.P
 	err := s.writer.do(func(t *txn) error {
 		res = store.PruneResult{}
 		var refs []string // ids whose blob references go: deleted jobs and events
-		events := map[string]bool{}
+		events := map[string]int{} // event id -> its jobs deleted here
 		for _, v := range victims {
 			// The status check is the promise: a job that is pending or
 			// running is never deleted, whatever the caller picked.
@@ -117,11 +117,14 @@ func (s *Store) PruneJobs(ctx context.Context, p store.PruneJobsParams) (store.P
 			if n, _ := r.RowsAffected(); n > 0 {
 				res.Jobs++
 				refs = append(refs, v.job)
-				events[v.event] = true
+				events[v.event]++
 			}
 		}
-		for ev := range events {
-			r, err := t.exec(ctx, `DELETE FROM events WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_id = ?1)`, ev)
+		for ev, n := range events {
+			if _, err := t.exec(ctx, `UPDATE events SET jobs = jobs - ? WHERE id = ?`, n, ev); err != nil {
+				return err
+			}
+			r, err := t.exec(ctx, `DELETE FROM events WHERE id = ? AND jobs <= 0`, ev)
 			if err != nil {
 				return err
 			}
@@ -151,14 +154,14 @@ func (s *Store) CompleteWithoutPayload(ctx context.Context, owner, id, status st
 	err := s.writer.do(func(t *txn) error {
 		held = false
 		rows, err := t.query(ctx, `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL
-			WHERE id = ? AND owner = ? AND status = 'running' RETURNING event_id`, status, steps, nullString(errMsg), now, id, owner)
+			WHERE id = ? AND owner = ? AND status = 'running' RETURNING event_id, recipe_id`, status, steps, nullString(errMsg), now, id, owner)
 		if err != nil {
 			return err
 		}
-		var eventID string
+		var eventID, recipeID string
 		if rows.Next() {
 			held = true
-			err = rows.Scan(&eventID)
+			err = rows.Scan(&eventID, &recipeID)
 		}
 		rows.Close()
 		if err == nil {
@@ -167,8 +170,10 @@ func (s *Store) CompleteWithoutPayload(ctx context.Context, owner, id, status st
 		if err != nil || !held {
 			return err
 		}
-		r, err := t.exec(ctx, `UPDATE events SET payload = 'null' WHERE id = ?1
-			AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_id = ?1 AND status IN ('pending', 'running'))`, eventID)
+		// A shared event (a rerun) is rare: only then are the recipe's
+		// unfinished jobs looked through for one that still needs it.
+		r, err := t.exec(ctx, `UPDATE events SET payload = 'null' WHERE id = ?1 AND (jobs = 1 OR NOT EXISTS (
+				SELECT 1 FROM jobs WHERE recipe_id = ?2 AND status IN ('pending', 'running') AND event_id = ?1))`, eventID, recipeID)
 		if err != nil {
 			return err
 		}

@@ -296,15 +296,19 @@ func TestCompleteWithoutPayload(t *testing.T) {
 	}
 }
 
-// Blobs stored before migration 0007 get their references from the events
-// that name them, so retention deletes them too.
-func TestMigrationFindsReferencesOfEarlierBlobs(t *testing.T) {
+// Blobs and shared events stored before migration 0007 get their
+// references and counts at upgrade, so retention handles them too.
+func TestMigrationCountsEarlierBlobsAndSharedEvents(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openStore(t, dir)
-	_, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", Payload: []byte(`{"scan":{"blob":"sha256:ee5"}}`),
+	a, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", Payload: []byte(`{"scan":{"blob":"sha256:ee5"}}`),
 		Blobs: map[string][]byte{"ee5": []byte("old file"), "ff6": []byte("named by no event")}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	finishAll(t, s)
+	if _, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", EventID: a[0].EventID}); err != nil { // a rerun
 		t.Fatal(err)
 	}
 	finishAll(t, s)
@@ -314,16 +318,23 @@ func TestMigrationFindsReferencesOfEarlierBlobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE blob_refs`, `DROP INDEX jobs_event`, `DELETE FROM schema_migrations WHERE version = 7`} {
+	for _, q := range []string{`DROP TABLE blob_refs`, `ALTER TABLE events DROP COLUMN jobs`, `DELETE FROM schema_migrations WHERE version = 7`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
 	db.Close()
 	s = openStore(t, dir)
+	// Keep the newest: the first job goes, the event stays for the rerun.
+	if res := pruneAll(t, s, "r1", time.Time{}, 1, 100); res != (store.PruneResult{Jobs: 1}) {
+		t.Fatalf("pruned %+v, want the first job only", res)
+	}
+	if _, err := s.EventPayload(ctx, a[0].EventID); err != nil {
+		t.Fatalf("the shared event went with its first job: %v", err)
+	}
 	res := pruneAll(t, s, "r1", time.Now().Add(time.Hour), 0, 100)
 	if res != (store.PruneResult{Jobs: 1, Events: 1, Blobs: 1}) {
-		t.Fatalf("pruned %+v, want the job, its event and the blob it named", res)
+		t.Fatalf("pruned %+v, want the rerun, the event and the blob it named", res)
 	}
 	if _, err := s.Blob(ctx, "ee5"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("blob of the pruned event: %v", err)

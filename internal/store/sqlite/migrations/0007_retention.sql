@@ -1,11 +1,17 @@
 -- Retention (issue 10, item 16): pruning deletes finished jobs, then the
--- events and blobs no job refers to any more.
+-- events and blobs nothing refers to any more.
 --
--- An event may be shared (a rerun enqueues a new job on the old event), so
--- an event is deleted only when no job names it: this index answers that
--- question for each deleted job. It is written with every job at intake;
--- event ids are UUIDv7, so its inserts append at the right edge of the tree.
-CREATE INDEX jobs_event ON jobs(event_id);
+-- An event may be shared: a rerun enqueues a new job on the old event.
+-- jobs counts the jobs that name the event, so an event is deleted with
+-- its last job. A count rather than an index of jobs by event: intake
+-- writes no more than before (the column takes its default), and only a
+-- rerun and pruning touch it. An index measured 9% more CPU and 15% more
+-- wall time per stored job in the store's intake.
+ALTER TABLE events ADD COLUMN jobs INTEGER NOT NULL DEFAULT 1;
+-- Events shared before this migration: a one-time count at upgrade.
+UPDATE events SET jobs = shared.n
+    FROM (SELECT event_id, COUNT(*) AS n FROM jobs GROUP BY event_id HAVING COUNT(*) > 1) AS shared
+    WHERE events.id = shared.event_id;
 
 -- Which stored thing refers to which blob. ref_id is the id of an event
 -- whose payload names the blob (or of a job whose record does); a blob is
