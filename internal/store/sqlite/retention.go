@@ -105,7 +105,7 @@ func (s *Store) PruneJobs(ctx context.Context, p store.PruneJobsParams) (store.P
 	var res store.PruneResult
 	err := s.writer.do(func(t *txn) error {
 		res = store.PruneResult{}
-		var refs []string // ids whose blob references go: deleted jobs and events
+		var refs []string          // ids whose blob references go: deleted jobs and events
 		events := map[string]int{} // event id -> its jobs deleted here
 		for _, v := range victims {
 			// The status check is the promise: a job that is pending or
