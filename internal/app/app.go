@@ -163,12 +163,16 @@ func (a *App) Start(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	if err := a.pruner.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := a.runner.Start(ctx); err != nil {
+		a.pruner.Stop()
 		ln.Close()
 		return err
 	}
 	a.listener = ln
-	a.pruner.Start(ctx)
 	schedCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopScheduler, a.schedulerDone = cancel, make(chan struct{})
 	go func() {
