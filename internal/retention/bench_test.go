@@ -28,7 +28,8 @@ import (
 // the figure in NOTES.md is 1,000,000), the store's webhook intake
 // (Enqueue by 32 concurrent callers, as BenchmarkEnqueueParallel) measured
 // for a while without pruning, then while the pruner deletes every old job.
-// Run it once:
+// PATCHBAY_PRUNE_BENCH_PAUSE sets the pause between batches (default
+// retention.DefaultPause). Run it once:
 //
 //	PATCHBAY_PRUNE_BENCH_JOBS=1000000 go test -run '^$' -bench PruneUnderIngest -benchtime 1x -timeout 60m ./internal/retention/
 func BenchmarkPruneUnderIngest(b *testing.B) {
@@ -59,6 +60,11 @@ func BenchmarkPruneUnderIngest(b *testing.B) {
 	b.Logf("ingest without pruning (before): %s", quiet)
 
 	p := &retention.Pruner{Store: s, Owner: "bench", Default: retention.Policy{Days: 30}, Interval: time.Hour}
+	if v := os.Getenv("PATCHBAY_PRUNE_BENCH_PAUSE"); v != "" {
+		if p.Pause, err = time.ParseDuration(v); err != nil {
+			b.Fatal(err)
+		}
+	}
 	var pruned atomic.Int64
 	var pruneTook atomic.Int64
 	done := make(chan struct{})
