@@ -26,7 +26,7 @@ import (
 const (
 	DefaultInterval  = time.Minute
 	DefaultBatchSize = 200
-	DefaultPause     = 25 * time.Millisecond
+	DefaultPause     = 100 * time.Millisecond
 )
 
 // leaseName is the lease that makes one process prune at a time.
