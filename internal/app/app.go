@@ -26,6 +26,7 @@ import (
 	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/recipe"
+	"github.com/patchbay/patchbay/internal/retention"
 	"github.com/patchbay/patchbay/internal/secret"
 	"github.com/patchbay/patchbay/internal/step/httprequest"
 	"github.com/patchbay/patchbay/internal/store"
@@ -60,6 +61,8 @@ type App struct {
 
 	// oauth gives OAuth2 connections their tokens and runs authorizations.
 	oauth *oauth.Manager
+	// pruner deletes job history past its retention, in the background.
+	pruner *retention.Pruner
 }
 
 // OpenStore opens the configured database and the secret key. Commands
@@ -134,6 +137,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Workers: cfg.Workers, Lease: cfg.JobLease, RetryBase: cfg.RetryBase, ShutdownTimeout: cfg.ShutdownTimeout,
 		JobDeadline: cfg.JobDeadline, MaxRecordedBody: cfg.MaxRecordedBodyBytes, MaxJobRecord: cfg.MaxJobRecordBytes,
 	}
+	a.pruner = newPruner(s, cfg, log, a.runner.Owner)
 	a.scheduler = &scheduler.Scheduler{Store: s, Catalog: a.catalog, Executor: exec, Owner: a.runner.Owner, Log: log, Metrics: a.metrics}
 	a.server = &http.Server{
 		Handler:           a.routes(exec),
@@ -190,7 +194,12 @@ func (a *App) StartOn(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return err
 	}
+	if err := a.pruner.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := a.runner.Start(ctx); err != nil {
+		a.pruner.Stop()
 		ln.Close()
 		return err
 	}
@@ -231,6 +240,7 @@ func (a *App) Stop(ctx context.Context) error {
 			// lease runs out and another process redoes it).
 			a.stopScheduler()
 			<-a.schedulerDone
+			a.pruner.Stop()
 			a.runner.Stop()
 			a.catalog.Stop()
 		}

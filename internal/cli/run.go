@@ -23,6 +23,8 @@ Usage:
   patchbay jobs show ID                  print a job with each step's input and output
   patchbay jobs rerun ID                 run a job again from its trigger output
   patchbay secrets rotate-key [--new-key K]  re-encrypt every secret under a new key (stop the server first)
+  patchbay backup FILE                   copy the database while the server runs (keep the secret key with it)
+  patchbay restore FILE                  put a backup back in the data folder (stop the server first)
   patchbay version                       print the version
 
 Every flag is also an environment variable: --data-dir is PATCHBAY_DATA_DIR.
@@ -51,6 +53,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runJobs(ctx, args[1:], stdout, stderr, getenv)
 	case "secrets":
 		err = runSecrets(ctx, args[1:], stdout, stderr, getenv)
+	case "backup":
+		err = runBackup(ctx, args[1:], stdout, stderr, getenv)
+	case "restore":
+		err = runRestore(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "patchbay", Version)
 	case "help", "-h", "--help":

@@ -40,6 +40,7 @@ type Config struct {
 	JobDeadline          time.Duration // wall-clock limit of a job from its first claim
 	MaxRecordedBodyBytes int64         // a recorded body larger than this is kept as a blob
 	MaxJobRecordBytes    int64         // everything one job records, blobs included
+	Retention            Retention     // workspace default of job retention (retention.go)
 }
 
 // Default returns the configuration used when nothing is set.
@@ -59,6 +60,7 @@ func Default() Config {
 		JobDeadline:          time.Hour,
 		MaxRecordedBodyBytes: 1 << 20,
 		MaxJobRecordBytes:    32 << 20,
+		Retention:            Retention{Days: DefaultRetentionDays},
 	}
 }
 
@@ -87,6 +89,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RetryBase, "retry-base", c.RetryBase, "first retry delay of a failed step (env PATCHBAY_RETRY_BASE)")
 	c.Intake.flags(fs)
 	c.jobLimitFlags(fs)
+	c.retentionFlags(fs)
 }
 
 // Parse applies the environment and then the arguments to fs. Environment
@@ -145,6 +148,9 @@ func (c *Config) Validate() error {
 		return errors.New("retry-base: must be positive")
 	}
 	if err := c.validateJobLimits(); err != nil {
+		return err
+	}
+	if err := c.validateRetention(); err != nil {
 		return err
 	}
 	return c.Intake.validate(c.MaxBodyBytes)

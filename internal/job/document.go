@@ -26,7 +26,7 @@ func FromStore(j store.Job) (Document, error) {
 		ID: j.ID, RecipeID: j.RecipeID, EventID: j.EventID, Status: j.Status,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
 		Trigger: Trigger{Output: j.Trigger}, Steps: steps, Error: strPtr(j.Error),
-		Warnings: warnings,
+		Warnings: warnings, Stored: storedMode(j.Steps),
 	}, nil
 }
 

@@ -78,6 +78,9 @@ type Document struct {
 	// Warnings lists drift: real outputs carrying fields the datatree
 	// lacks. Always present, [] when none.
 	Warnings []Warning `json:"warnings"`
+	// Stored is "metadata" when the recipe's `store: metadata` dropped the
+	// job's trigger output and step headers and bodies; absent otherwise.
+	Stored string `json:"stored,omitempty"`
 }
 
 // Warning is something about a job worth knowing that did not fail it.
@@ -93,6 +96,8 @@ type Warning struct {
 type stepsBlob struct {
 	Steps    []StepRecord `json:"steps"`
 	Warnings []Warning    `json:"warnings"`
+	// Stored is recipe.StoreMetadata when the bodies were dropped.
+	Stored string `json:"stored,omitempty"`
 }
 
 // Trigger holds what the trigger produced.

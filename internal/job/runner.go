@@ -383,11 +383,7 @@ func (r *Runner) execute(c queue.Claimed) (string, error) {
 		}
 		return r.fail(c, steps, warnings, stepError(i, sr.ID, msg))
 	}
-	saved, err := r.save(steps, warnings)
-	if err != nil {
-		return "", err
-	}
-	return queue.StatusSucceeded, r.Store.Complete(context.WithoutCancel(ctx), r.Owner, c.JobID, queue.StatusSucceeded, saved.steps, "")
+	return queue.StatusSucceeded, r.complete(c, queue.StatusSucceeded, steps, warnings, "")
 }
 
 // recorded is what a job keeps of an attempt: copies, so that capping the
@@ -406,13 +402,14 @@ func recorded(out httprequest.Outcome) (*RecordedInput, *RecordedOutput) {
 
 // save encodes the job's progress within its limits and stores the bodies
 // moved out of it, before the record that names them is written.
-func (r *Runner) save(steps []StepRecord, warnings []Warning) (record, error) {
+func (r *Runner) save(jobID string, steps []StepRecord, warnings []Warning) (record, error) {
 	saved, err := r.encodeRecord(steps, warnings)
 	if err != nil {
 		return record{}, err
 	}
 	if len(saved.blobs) > 0 {
-		if err := r.Store.PutBlobs(context.WithoutCancel(r.runCtx), saved.blobs); err != nil {
+		// Referenced by the job: retention deletes them with it.
+		if err := r.Store.PutBlobs(context.WithoutCancel(r.runCtx), jobID, saved.blobs); err != nil {
 			return record{}, fmt.Errorf("store recorded bodies: %w", err)
 		}
 	}
@@ -432,17 +429,13 @@ func (r *Runner) connectionFor(ctx context.Context, req *httprequest.Request) (*
 }
 
 func (r *Runner) fail(c queue.Claimed, steps []StepRecord, warnings []Warning, msg string) (string, error) {
-	saved, err := r.save(steps, warnings)
-	if err != nil {
-		return "", err
-	}
-	return queue.StatusFailed, r.Store.Complete(context.WithoutCancel(r.runCtx), r.Owner, c.JobID, queue.StatusFailed, saved.steps, msg)
+	return queue.StatusFailed, r.complete(c, queue.StatusFailed, steps, warnings, msg)
 }
 
 // retry saves progress and puts the job back on the queue until at; it
 // returns the job's status after this claim.
 func (r *Runner) retry(c queue.Claimed, steps []StepRecord, warnings []Warning, at time.Time) (string, error) {
-	saved, err := r.save(steps, warnings)
+	saved, err := r.save(c.JobID, steps, warnings)
 	if err != nil {
 		return "", err
 	}

@@ -89,7 +89,7 @@ func fieldProblems(path string, fields map[string]json.RawMessage, target any) [
 var (
 	// documentFields are the document's own; the API drops the fields its
 	// view adds (package apiview) before a document reaches Decode.
-	documentFields = set("name", "trigger", "steps")
+	documentFields = set("name", "trigger", "steps", "retention", "store")
 	triggerFields  = set("type", "event", "payload_type", "payload_example", "verify", "dedupe", "rate_limit",
 		"connection", "method", "url", "query", "headers", "interval", "items_path", "id_path", "cursor_path",
 		"pagination", "since", "order", "response_type", "response_example", "every", "cron", "timezone")
@@ -121,6 +121,7 @@ func unknownFields(raw map[string]any) []Problem {
 		}
 	}
 	check("", raw, documentFields)
+	check("retention", raw["retention"], retentionFields)
 	if t, ok := raw["trigger"].(map[string]any); ok {
 		check("trigger", t, triggerFields)
 		check("trigger.verify", t["verify"], verifyFields)

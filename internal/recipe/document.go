@@ -32,6 +32,10 @@ type Document struct {
 	Name    string  `json:"name"`
 	Trigger Trigger `json:"trigger"`
 	Steps   []Step  `json:"steps"`
+	// Retention overrides the workspace's job retention (retention.go).
+	Retention *Retention `json:"retention,omitempty"`
+	// Store is StoreAll (default, also when empty) or StoreMetadata.
+	Store string `json:"store,omitempty"`
 }
 
 // Trigger starts jobs.

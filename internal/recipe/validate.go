@@ -95,6 +95,7 @@ func (d *Document) Validate(connectionExists func(string) bool) []Problem {
 	}
 	d.validateTrigger(add, connectionExists)
 	d.validateRequests(add)
+	d.validateRetention(add)
 	seen := map[string]int{}
 	for i := range d.Steps {
 		s := &d.Steps[i]

@@ -175,8 +175,10 @@ type Store interface {
 	// Blob is a stored file of an event, by the hex SHA-256 of its content.
 	Blob(ctx context.Context, sha256 string) ([]byte, error)
 	// PutBlobs stores files by the hex SHA-256 of their content (a job's
-	// recorded bodies too large to keep inline); one already stored is kept.
-	PutBlobs(ctx context.Context, blobs map[string][]byte) error
+	// recorded bodies too large to keep inline), referenced by refID (the
+	// job): retention deletes a blob with its last reference. One already
+	// stored is kept.
+	PutBlobs(ctx context.Context, refID string, blobs map[string][]byte) error
 	// EventPayload is an event's stored payload (a job's trigger output).
 	EventPayload(ctx context.Context, eventID string) ([]byte, error)
 	Jobs(ctx context.Context, p ListJobsParams) ([]JobSummary, error)
@@ -244,6 +246,9 @@ type Store interface {
 	AcquireLease(ctx context.Context, name, owner string, now, until time.Time) (bool, error)
 	// ReleaseLease gives up owner's hold on a lease (no error if not held).
 	ReleaseLease(ctx context.Context, name, owner string) error
+
+	// Retention (issue 10, item 16): see retention.go.
+	RetentionStore
 
 	// Ping says whether the database answers and its migrations are applied.
 	Ping(ctx context.Context) error

@@ -40,6 +40,10 @@ type Store struct {
 	// alive, with their held lock files (processes.go).
 	liveMu     sync.Mutex
 	registered map[string]*registration
+
+	// lock is the shared lock on the data folder held while open (see
+	// Restore, which needs it exclusively).
+	lock *os.File
 }
 
 // Options tune a Store; the zero value is the production setting.
@@ -57,6 +61,22 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	path := filepath.Join(dir, "patchbay.db")
+	lock, err := lockDir(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(ctx, path, opt)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
@@ -141,7 +161,11 @@ func (s *Store) Close() error {
 		st.(*sql.Stmt).Close()
 		return true
 	})
-	return errors.Join(s.read.Close(), s.write.Close())
+	err := errors.Join(s.read.Close(), s.write.Close())
+	if s.lock != nil {
+		s.lock.Close() // releases the flock
+	}
+	return err
 }
 
 // Ping checks that the database answers and the schema is at the version

@@ -51,12 +51,15 @@ func (s *Store) Blob(ctx context.Context, sha256 string) ([]byte, error) {
 
 // PutBlobs stores files by the hex SHA-256 of their content, in one
 // transaction; content-addressed, so one already stored is left alone.
-func (s *Store) PutBlobs(ctx context.Context, blobs map[string][]byte) error {
+func (s *Store) PutBlobs(ctx context.Context, refID string, blobs map[string][]byte) error {
 	now := micros(s.now())
 	err := s.writer.do(func(t *txn) error {
 		for sum, content := range blobs {
 			if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
 				sum, int64(len(content)), content, now); err != nil {
+				return err
+			}
+			if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blob_refs (ref_id, sha256) VALUES (?, ?)`, refID, sum); err != nil {
 				return err
 			}
 		}

@@ -68,6 +68,18 @@ func insertJob(ctx context.Context, t *txn, j queue.NewJob, e queue.Enqueued, no
 			e.EventID, j.RecipeID, now, j.Payload); err != nil {
 			return err
 		}
+		// The event refers to its blobs: retention deletes a blob when
+		// the last event naming it goes.
+		for sum := range j.Blobs {
+			if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blob_refs (ref_id, sha256) VALUES (?, ?)`, e.EventID, sum); err != nil {
+				return err
+			}
+		}
+	} else {
+		// One more job names the event: retention keeps it until the last goes.
+		if _, err := t.exec(ctx, `UPDATE events SET jobs = jobs + 1 WHERE id = ?`, j.EventID); err != nil {
+			return err
+		}
 	}
 	if j.Owner != "" {
 		_, err := t.exec(ctx, `INSERT INTO jobs (id, recipe_id, event_id, status, claims, run_at, owner, created_at, started_at)

@@ -140,6 +140,15 @@ func (s *Store) DeleteRecipe(ctx context.Context, id string, version int64) erro
 		if n, err = res.RowsAffected(); err != nil || n == 0 {
 			return err
 		}
+		// The files its events and jobs kept go with them, unless
+		// something else still refers to them.
+		refs, err := recipeBlobRefs(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if _, err := dropRefs(ctx, t, refs); err != nil {
+			return err
+		}
 		if _, err := t.exec(ctx, `DELETE FROM jobs WHERE recipe_id = ?`, id); err != nil {
 			return err
 		}
@@ -155,6 +164,26 @@ func (s *Store) DeleteRecipe(ctx context.Context, id string, version int64) erro
 		return store.ErrNotFound
 	}
 	return nil
+}
+
+// recipeBlobRefs lists the ids of a recipe's events and jobs that refer
+// to blobs.
+func recipeBlobRefs(ctx context.Context, t *txn, recipeID string) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT DISTINCT ref_id FROM blob_refs WHERE ref_id IN
+		(SELECT id FROM jobs WHERE recipe_id = ?1 UNION ALL SELECT id FROM events WHERE recipe_id = ?1)`, recipeID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // Recipe reads one recipe.
