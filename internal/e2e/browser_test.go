@@ -124,6 +124,19 @@ func TestBrowserUI(t *testing.T) {
 	b.waitText(".editor-status", "Saved", true)
 	b.editorHoldsDocumentOnly()
 
+	// Someone else saves the recipe meanwhile: the page's next save names
+	// the version it read (If-Match) and is refused, not written over theirs.
+	var current map[string]any
+	s.mustCall(200, "GET", "/api/v1/recipes/"+pollID, nil, &current)
+	s.mustCall(200, "PUT", "/api/v1/recipes/"+pollID, map[string]any{"name": "renamed elsewhere", "trigger": current["trigger"], "steps": current["steps"]}, nil)
+	b.do("save the stale recipe", chromedp.Click(chromedp.CSS(".editor-bar button.primary")))
+	b.waitText(".problems", "changed since", false)
+	b.waitText(".editor-status", "Not saved", true)
+	s.mustCall(200, "GET", "/api/v1/recipes/"+pollID, nil, &current)
+	if current["name"] != "renamed elsewhere" {
+		t.Fatalf("the page's stale save overwrote another's edit: name %q", current["name"])
+	}
+
 	// The manual recipe: Run with a JSON body, then follow the link to its job.
 	b.do("run the manual recipe",
 		chromedp.Click(chromedp.CSS(`#nav a[data-section="recipes"]`)),

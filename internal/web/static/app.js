@@ -555,6 +555,11 @@
         if (e.details && e.details.length) {
           showProblems(e.details);
           setStatus(e.message, "bad");
+        } else if (e.status === 412) {
+          // Someone saved the document since this page read it.
+          showProblems([{ path: "", message: "This document was changed since you opened it (someone else saved it). " +
+            "Reload the page to see the current version, then make your change again." }]);
+          setStatus("Not saved", "bad");
         } else if (e.status === 422 || e.status === 400) {
           showProblems([{ path: "", message: e.message }]);
           setStatus("Not saved", "bad");
