@@ -218,9 +218,8 @@ func (a *applier) apply(ctx context.Context, doc jsonObject) (applyResult, error
 	// keeps the request what the user means.
 	body := doc.without(apiview.RecipeServerFieldNames()...)
 	if id == "" {
-		if err := noSetSecrets(body); err != nil {
-			return res, err
-		}
+		// A new recipe whose secret reads "set" is refused by the server,
+		// with the secret's path.
 		v, err := a.c.CreateRecipe(ctx, body)
 		if err != nil {
 			return res, err
@@ -271,37 +270,6 @@ func (a *applier) current(ctx context.Context, id string) (apiview.RecipeView, e
 		}
 	}
 	return a.c.Recipe(ctx, id)
-}
-
-// noSetSecrets refuses to create a recipe whose secrets read "set": an
-// exported file holds that mark instead of a secret, and it keeps a stored
-// secret only when it updates a recipe that has one. Created, it would
-// become the secret itself.
-func noSetSecrets(doc jsonObject) error {
-	b, err := doc.MarshalJSON()
-	if err != nil {
-		return err
-	}
-	var d struct {
-		Trigger struct {
-			Verify *struct {
-				Secret   any `json:"secret"`
-				Password any `json:"password"`
-			} `json:"verify"`
-		} `json:"trigger"`
-	}
-	if json.Unmarshal(b, &d) != nil || d.Trigger.Verify == nil {
-		return nil // the server says what is wrong with the document
-	}
-	for _, f := range []struct {
-		field string
-		value any
-	}{{"secret", d.Trigger.Verify.Secret}, {"password", d.Trigger.Verify.Password}} {
-		if field := f.field; f.value == recipe.SetMarker {
-			return fmt.Errorf("trigger.verify.%s: reads %q, which keeps the secret of an existing recipe, and no recipe has this file's name or id; write the secret in the file to create the recipe", field, recipe.SetMarker)
-		}
-	}
-	return nil
 }
 
 // sameDocument says whether a file's document is the stored one: both

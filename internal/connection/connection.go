@@ -9,7 +9,9 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -302,4 +304,29 @@ func markMap(m map[string]string) map[string]string {
 		out[k] = SetMarker
 	}
 	return out
+}
+
+// Markers lists the paths of the secrets that read "set" (see
+// recipe.Secrets.Markers): a new connection has nothing stored for them.
+func (s Secrets) Markers() []string {
+	var paths []string
+	for _, f := range []struct{ path, value string }{
+		{"auth.password", s.Password}, {"auth.token", s.Token}, {"tls.client_key", s.ClientKey},
+		{"proxy.password", s.ProxyPassword}, {"oauth2.client_secret", s.ClientSecret},
+	} {
+		if f.value == SetMarker {
+			paths = append(paths, f.path)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Headers)) {
+		if s.Headers[k] == SetMarker {
+			paths = append(paths, "auth.headers."+k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Params)) {
+		if s.Params[k] == SetMarker {
+			paths = append(paths, "auth.params."+k)
+		}
+	}
+	return paths
 }

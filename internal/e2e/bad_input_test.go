@@ -203,3 +203,27 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// A new recipe or connection whose secret reads "set" (a read document
+// sent back as a new one) is refused with the secret's path: there is no
+// stored secret for the word to stand for, and storing it would break
+// verification or auth without a word.
+func TestNewDocumentsCannotStoreTheSetMarker(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	status, msg := s.rawError("POST", "/api/v1/recipes", mustJSON(t, map[string]any{"name": "copied",
+		"trigger": map[string]any{"type": "webhook", "event": "copied", "payload_type": "json",
+			"verify": map[string]any{"scheme": "hmac-sha256", "header": "X-Signature", "secret": "set"}},
+		"steps": []any{}}))
+	if status != 422 || !strings.Contains(msg, "trigger.verify.secret") {
+		t.Fatalf("recipe with secret \"set\": %d %q, want 422 at trigger.verify.secret", status, msg)
+	}
+	status, msg = s.rawError("POST", "/api/v1/connections", mustJSON(t, map[string]any{"name": "copied", "type": "http",
+		"auth": map[string]any{"type": "header", "headers": map[string]any{"X-Api-Key": "set"}}}))
+	if status != 422 || !strings.Contains(msg, "auth.headers.X-Api-Key") {
+		t.Fatalf("connection with header secret \"set\": %d %q, want 422 at auth.headers.X-Api-Key", status, msg)
+	}
+	if n := countRows(t, s.DataDir, `SELECT COUNT(*) FROM recipes`) + countRows(t, s.DataDir, `SELECT COUNT(*) FROM connections`); n != 0 {
+		t.Fatalf("%d documents stored", n)
+	}
+}

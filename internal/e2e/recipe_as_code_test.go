@@ -284,7 +284,7 @@ func TestRecipeFolderExportApply(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "6 files: 5 created, 0 updated, 0 unchanged, 1 failed") {
 		t.Fatalf("apply to a new workspace (exit %d):\n%s", code, out)
 	}
-	if !strings.Contains(strings.Join(strings.Fields(out), " "), `failed orders-webhook.yaml trigger.verify.secret: reads "set"`) {
+	if !strings.Contains(strings.Join(strings.Fields(out), " "), `failed orders-webhook.yaml trigger.verify.secret: "set" stands for a stored secret`) {
 		t.Errorf("the webhook file should fail on its secret:\n%s", out)
 	}
 	// And the recreated recipes export as the files that made them.

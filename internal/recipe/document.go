@@ -228,3 +228,17 @@ func (s *Secrets) KeepSecrets(old Secrets) {
 		s.VerifyPassword = old.VerifyPassword
 	}
 }
+
+// Markers lists the paths of the secrets that read "set": on a recipe
+// that has no stored secrets yet they name nothing, and storing the word
+// itself as the secret would break verification silently.
+func (s Secrets) Markers() []string {
+	var paths []string
+	if s.VerifySecret == SetMarker {
+		paths = append(paths, "trigger.verify.secret")
+	}
+	if s.VerifyPassword == SetMarker {
+		paths = append(paths, "trigger.verify.password")
+	}
+	return paths
+}

@@ -33,6 +33,9 @@ func (s *Service) CreateConnection(ctx context.Context, d connection.Document) (
 		return store.Connection{}, err
 	}
 	_, secrets := d.SplitSecrets()
+	if err := unsetSecrets("invalid_connection", secrets.Markers()); err != nil {
+		return store.Connection{}, err
+	}
 	sc, err := s.connectionRow(uuid.Must(uuid.NewV7()).String(), d, secrets)
 	if err != nil {
 		return store.Connection{}, err

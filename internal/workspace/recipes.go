@@ -54,6 +54,9 @@ func (s *Service) CreateRecipe(ctx context.Context, doc recipe.Document) (store.
 		return store.Recipe{}, err
 	}
 	_, secrets := doc.SplitSecrets()
+	if err := unsetSecrets("invalid_recipe", secrets.Markers()); err != nil {
+		return store.Recipe{}, err
+	}
 	sr, err := s.row(uuid.Must(uuid.NewV7()).String(), doc, secrets)
 	if err != nil {
 		return store.Recipe{}, err

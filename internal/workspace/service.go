@@ -88,6 +88,20 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
+// unsetSecrets refuses a new document whose secrets read "set": a read
+// document sent back as a new one (another workspace, a copied export)
+// has no stored secret for "set" to keep.
+func unsetSecrets(code string, paths []string) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	problems := make([]recipe.Problem, len(paths))
+	for i, p := range paths {
+		problems[i] = recipe.Problem{Path: p, Message: `"set" stands for a stored secret, and nothing is stored yet: write the secret itself`}
+	}
+	return &Invalid{Code: code, Problems: problems}
+}
+
 // retries is how often a write without If-Match reads and tries again
 // when another write slipped in between its read and its write.
 const retries = 5
