@@ -75,8 +75,6 @@ func TestCrashLosesNothing(t *testing.T) {
 	// Not parallel: it kills processes and restarts one on a fixed address.
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
-	addr, err := net0{}.listen()
-	fatalIf(t, err, "find a port")
 	began := time.Now()
 
 	// The sink counts deliveries by Idempotency-Key (one key per job step);
@@ -94,7 +92,7 @@ func TestCrashLosesNothing(t *testing.T) {
 
 	// The default lease: recovery must not lean on a short one.
 	lease := []string{"--job-lease", "30s"}
-	p := startProcess(t, bin, dir, addr, lease...)
+	p := startProcess(t, bin, dir, "", lease...)
 	token := createToken(t, dir)
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: token, logs: p.logs}
 	id := s.createRecipe(map[string]any{
@@ -102,7 +100,11 @@ func TestCrashLosesNothing(t *testing.T) {
 		"steps": []any{map[string]any{"id": "deliver", "method": "POST", "url": sink.URL, "body": map[string]any{"n": "{{trigger.n}}"}}},
 	})
 	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
-	hook := s.webhookBase() + "/crash"
+	// Each restart listens on a port of its own: the senders post to the
+	// URL of the server now running.
+	var hook atomic.Pointer[string]
+	first := s.webhookBase() + "/crash"
+	hook.Store(&first)
 
 	// Each sender posts its share of the webhooks, each until it is
 	// answered 2xx, as a sender that retries would: a refused connection
@@ -127,7 +129,7 @@ func TestCrashLosesNothing(t *testing.T) {
 						resent.Add(1)
 						time.Sleep(20 * time.Millisecond)
 					}
-					resp, err := client.Post(hook, "application/json", bytes.NewReader([]byte(fmt.Sprintf(`{"n": %d}`, n))))
+					resp, err := client.Post(*hook.Load(), "application/json", bytes.NewReader([]byte(fmt.Sprintf(`{"n": %d}`, n))))
 					if err != nil {
 						continue
 					}
@@ -186,8 +188,11 @@ func TestCrashLosesNothing(t *testing.T) {
 		}
 		dead := ownersWhere(t, db, `status = 'running'`)
 		restart := time.Now()
-		p = startProcess(t, bin, dir, addr, lease...)
+		old := p.url
+		p = startProcess(t, bin, dir, "", lease...)
 		ready := time.Since(restart)
+		next := strings.Replace(*hook.Load(), old, p.url, 1)
+		hook.Store(&next)
 		// Taken back: none of the jobs is still held by the dead process
 		// (each is finished, or claimed again by the new one).
 		heldByDead := `status = 'running' AND owner IN ('` + strings.Join(dead, "','") + `')`

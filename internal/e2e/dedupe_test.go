@@ -37,11 +37,10 @@ func delivery(t *testing.T, url, body string, header ...string) (int, string) {
 // job, and every copy is answered exactly as the first. Another delivery
 // id makes a new job; so does the same id after its window.
 func TestWebhookDedupe(t *testing.T) {
+	t.Parallel()
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
-	addr, err := net0{}.listen()
-	fatalIf(t, err, "find a port")
-	p := startProcess(t, bin, dir, addr)
+	p := startProcess(t, bin, dir, "")
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: createToken(t, dir), logs: p.logs}
 	byDefault := s.createRecipe(map[string]any{"name": "default headers",
 		"trigger": map[string]any{"type": "webhook", "event": "dd-default"}, "steps": []any{}})
@@ -115,7 +114,11 @@ func TestWebhookDedupe(t *testing.T) {
 	}
 	fatalIf(t, p.cmd.Process.Signal(syscall.SIGKILL), "kill patchbay")
 	p.cmd.Wait()
-	startProcess(t, bin, dir, addr)
+	// The restarted server listens on a port of its own; the webhook URLs
+	// keep their token and events.
+	restarted := startProcess(t, bin, dir, "")
+	hook = strings.Replace(hook, p.url, restarted.url, 1)
+	pathHook = strings.Replace(pathHook, p.url, restarted.url, 1)
 	for i := 0; i < 50; i++ {
 		across = append(across, answer(hook, `{}`, "X-GitHub-Delivery", "gh-restart"))
 	}

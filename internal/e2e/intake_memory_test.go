@@ -33,9 +33,8 @@ import (
 func TestIntakeMemoryBounded(t *testing.T) {
 	bin := patchbayBinary(t)
 	dir := t.TempDir()
-	addr, err := net0{}.listen()
-	fatalIf(t, err, "find a port")
-	p := startProcess(t, bin, dir, addr)
+	p := startProcess(t, bin, dir, "")
+	addr := strings.TrimPrefix(p.url, "http://")
 	pid := p.cmd.Process.Pid
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: createToken(t, dir), logs: p.logs}
 	id := s.createRecipe(map[string]any{"name": "uploads", "trigger": map[string]any{"type": "webhook", "event": "upload"}, "steps": []any{}})
