@@ -98,7 +98,7 @@ func (a *API) exampleFromJob(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Unprocessable("job_of_other_recipe", fmt.Sprintf("job_id: job %s belongs to recipe %s, not to this recipe", j.ID, j.RecipeID), nil)
 	}
 	sr, err := a.Writes.UpdateRecipeWith(background(r), id, func(doc *recipe.Document) error {
-		return exampleInto(doc, j, req.Step)
+		return exampleInto(doc, j, req.Step, func(sum string) ([]byte, error) { return a.Store.Blob(r.Context(), sum) })
 	})
 	if err != nil {
 		return err
@@ -108,7 +108,9 @@ func (a *API) exampleFromJob(w http.ResponseWriter, r *http.Request) error {
 
 // exampleInto puts a job's trigger output (step empty) or a step's output
 // body into the document as its example.
-func exampleInto(doc *recipe.Document, j store.Job, step string) error {
+// A body the job recorded as a blob (over the recorded-body limit) is read
+// back with blob.
+func exampleInto(doc *recipe.Document, j store.Job, step string, blob func(sha256 string) ([]byte, error)) error {
 	if step == "" {
 		ex, err := exampleText(doc.Trigger.PayloadType, j.Trigger)
 		if err != nil {
@@ -136,6 +138,13 @@ func exampleInto(doc *recipe.Document, j store.Job, step string) error {
 		}
 	}
 	k := slices.IndexFunc(recs, func(rec stepOutput) bool { return rec.ID == step })
+	if k >= 0 && recs[k].Output != nil && recs[k].Output.BodyBlob != nil && recs[k].Output.BodyBlob.Format == "json" {
+		b, err := blob(recs[k].Output.BodyBlob.SHA256)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		recs[k].Output.Body = b
+	}
 	if k < 0 || recs[k].Output == nil || len(recs[k].Output.Body) == 0 || string(recs[k].Output.Body) == "null" {
 		return httpx.Unprocessable("no_step_output", fmt.Sprintf("step: step %q has no output in job %s", step, j.ID), nil)
 	}
@@ -152,6 +161,12 @@ type stepOutput struct {
 	ID     string `json:"id"`
 	Output *struct {
 		Body json.RawMessage `json:"body"`
+		// BodyBlob names a body kept apart (job.BodyBlob); format "json"
+		// means the blob is the body's JSON.
+		BodyBlob *struct {
+			SHA256 string `json:"sha256"`
+			Format string `json:"format"`
+		} `json:"body_blob"`
 	} `json:"output"`
 }
 

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
+	"github.com/patchbay/patchbay/internal/config"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -127,5 +131,39 @@ func TestExampleFromJob(t *testing.T) {
 		if st != c.status || !strings.Contains(string(raw), c.want) {
 			t.Errorf("%v = %d %s, want %d mentioning %q", c.body, st, raw, c.status, c.want)
 		}
+	}
+}
+
+// A step's output body the job recorded as a blob (over the recorded-body
+// limit) still becomes the step's response example.
+func TestExampleFromJobReadsABodyKeptAsABlob(t *testing.T) {
+	t.Parallel()
+	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"slideshow": {"title": "Sample"}, "pad": %q}`, strings.Repeat("x", 4096))
+	}))
+	defer big.Close()
+	s := startServer(t, func(c *config.Config) { c.MaxRecordedBodyBytes = 1024 })
+	id := s.createRecipe(map[string]any{"name": "big example",
+		"trigger": map[string]any{"type": "webhook", "event": "big-example", "payload_type": "json"},
+		"steps":   []any{map[string]any{"id": "get", "method": "GET", "url": big.URL, "response_type": "json"}}})
+	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	_, jobID := acceptWebhook(t, s.webhookBase()+"/big-example", "application/json", strings.NewReader(`{}`))
+	if j := s.waitJob(jobID); j.Status != "succeeded" {
+		t.Fatalf("job %s", j.Status)
+	}
+	var raw json.RawMessage
+	s.mustCall(200, "GET", "/api/v1/jobs/"+jobID, nil, &raw)
+	if !strings.Contains(string(raw), `"body_blob"`) {
+		t.Fatalf("the step's body was kept inline, the test needs a blob: %s", raw)
+	}
+	var v struct {
+		Steps []struct {
+			ResponseExample string `json:"response_example"`
+		} `json:"steps"`
+	}
+	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/example-from-job", map[string]any{"job_id": jobID, "step": "get"}, &v)
+	if len(v.Steps) != 1 || !strings.Contains(v.Steps[0].ResponseExample, "slideshow") {
+		t.Fatalf("response example from a blob body: %+v", v.Steps)
 	}
 }
