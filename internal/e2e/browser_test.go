@@ -373,3 +373,12 @@ func (b *browser) noErrors() {
 		b.t.Errorf("error banner %q (%v)", banner, err)
 	}
 }
+
+// screenshot saves the page as a PNG at path (tests take one where
+// PATCHBAY_SCREENSHOTS names a folder, for a person to look at).
+func (b *browser) screenshot(path string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	fatalIf(b.t, err, "screenshot")
+	fatalIf(b.t, os.WriteFile(path, png, 0o644), "write %s", path)
+}

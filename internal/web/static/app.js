@@ -425,6 +425,7 @@
     if (parts[0] === "recipes" && parts.length === 2) return recipeView(v, main, parts[1]);
     if (parts[0] === "jobs" && parts.length === 2) return jobView(v, main, parts[1]);
     if (parts[0] === "connections" && parts.length === 1) return connectionsView(v, main);
+    if (parts[0] === "tokens" && parts.length === 1) return tokensView(v, main);
     document.title = "Not found · patchbay";
     main.append(h("h1", { text: "Not found" }),
       h("p", {}, "Nothing lives at this address. ", link("/recipes", "Go to recipes"), "."));
@@ -460,6 +461,73 @@
     loginNotice = "";
     history.replaceState(null, "", "#/recipes");
     route();
+  }
+
+  // --------------------------------------------------------- API tokens
+
+  // tokensView lists the API tokens (never the tokens themselves: only
+  // their hashes are kept), creates one, shown once, and revokes one.
+  async function tokensView(v, main) {
+    document.title = "API tokens · patchbay";
+    const nameInput = h("input", { type: "text", id: "token-name", name: "name", autocomplete: "off", maxlength: "100" });
+    const created = h("div", { class: "token-created", "aria-live": "polite" });
+    const list = h("div", {}, loading());
+    const createBtn = h("button", { type: "submit", class: "button primary", text: "Create token" });
+    const form = h("form", { class: "token-form" },
+      h("label", { for: "token-name", text: "Token name" }), nameInput, createBtn);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      createBtn.disabled = true;
+      try {
+        const t = await api("POST", "/tokens", { name: nameInput.value.trim() });
+        if (!v.alive) return;
+        nameInput.value = "";
+        fill(created, h("section", { class: "panel" },
+          h("h2", { text: "Token " + t.name + " created" }),
+          h("p", { class: "muted small", text: "Copy it now: it is shown once, and only its hash is kept." }),
+          h("code", { class: "token-value", text: t.token }), " ", copyButton(t.token)));
+        await load();
+      } catch (err) {
+        v.fail(err);
+      } finally {
+        createBtn.disabled = false;
+      }
+    });
+    main.append(h("div", { class: "page-head" }, h("h1", { text: "API tokens" })),
+      h("p", { class: "muted", text: "A token lets a script, the command line or this page call the API. A revoked token is refused by every server within 5 seconds." }),
+      form, created, list);
+
+    async function load() {
+      let data;
+      try {
+        data = await api("GET", "/tokens");
+      } catch (e) {
+        list.replaceChildren();
+        return v.fail(e);
+      }
+      if (!v.alive) return;
+      const tokens = (data && data.tokens) || [];
+      if (tokens.length === 0) {
+        fill(list, h("p", { class: "empty", text: "No API tokens." }));
+        return;
+      }
+      fill(list, h("div", { class: "table-wrap" }, h("table", { class: "table tokens" },
+        h("thead", {}, h("tr", {}, ...["Name", "Created", "Last used", ""].map((c) => h("th", { text: c })))),
+        h("tbody", {}, ...tokens.map((t) => h("tr", { class: "token", "data-token": t.name },
+          h("td", { text: t.name }),
+          h("td", {}, timeEl(t.created_at)),
+          h("td", {}, t.last_used_at ? timeEl(t.last_used_at, true) : "never"),
+          h("td", {}, button("Revoke", async () => {
+            if (!confirm("Revoke the API token \u201c" + t.name + "\u201d? Whatever uses it stops working.")) return;
+            try {
+              await api("DELETE", "/tokens/" + enc(t.id));
+              if (v.alive) await load();
+            } catch (e) {
+              v.fail(e);
+            }
+          }, "button danger"))))))));
+    }
+    await load();
   }
 
   // -------------------------------------------------------------- login
