@@ -78,7 +78,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PATCHBAY_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL used in webhook and callback URLs (env PATCHBAY_BASE_URL); default http://localhost<addr>")
 	fs.StringVar(&c.AddrFile, "addr-file", c.AddrFile, "write the address the server listens on to this file once it serves, e.g. with --addr 127.0.0.1:0 (env PATCHBAY_ADDR_FILE)")
-	fs.BoolVar(&c.AllowPrivateNetworks, "allow-private-networks", c.AllowPrivateNetworks, "let steps call private and loopback addresses (env PATCHBAY_ALLOW_PRIVATE_NETWORKS)")
+	fs.BoolVar(&c.AllowPrivateNetworks, "allow-private-networks", c.AllowPrivateNetworks, "let steps, polls and connection tests call addresses that are not global unicast: private, loopback, this host's own, documentation ranges (env PATCHBAY_ALLOW_PRIVATE_NETWORKS)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PATCHBAY_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env PATCHBAY_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest webhook body accepted (env PATCHBAY_MAX_BODY_BYTES)")
