@@ -61,7 +61,12 @@ func TestIntakeStoresBeforeAnswering(t *testing.T) {
 	}
 }
 
-func newHandler(tb testing.TB) *webhook.Handler {
+func newHandler(tb testing.TB) *webhook.Handler { return handlerOf(tb, recipe.Trigger{}) }
+
+// handlerOf stores one started webhook recipe for the JSON event "order",
+// with trig's other fields, on a real SQLite file, and returns the
+// handler over it.
+func handlerOf(tb testing.TB, trig recipe.Trigger) *webhook.Handler {
 	tb.Helper()
 	dir := tb.TempDir()
 	s, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
@@ -71,9 +76,11 @@ func newHandler(tb testing.TB) *webhook.Handler {
 	tb.Cleanup(func() { s.Close() })
 	key, _ := secret.LoadOrCreateKey("", dir)
 	box, _ := secret.NewBox(key)
-	doc, _ := json.Marshal(recipe.Document{Name: "bench", Trigger: recipe.Trigger{Type: recipe.TriggerWebhook, Event: "order", PayloadType: "json"}, Steps: []recipe.Step{}})
+	trig.Type, trig.Event, trig.PayloadType = recipe.TriggerWebhook, "order", "json"
+	doc, _ := json.Marshal(recipe.Document{Name: "order", Trigger: trig, Steps: []recipe.Step{}})
 	now := time.Now()
-	if err := s.CreateRecipe(context.Background(), store.Recipe{ID: "r1", Name: "bench", TriggerType: "webhook", Event: "order", State: recipe.StateStarted, Doc: doc, CreatedAt: now, UpdatedAt: now}); err != nil {
+	if err := s.CreateRecipe(context.Background(), store.Recipe{ID: "r1", Name: "order", TriggerType: "webhook", Event: "order",
+		State: recipe.StateStarted, Doc: doc, CreatedAt: now, UpdatedAt: now}); err != nil {
 		tb.Fatal(err)
 	}
 	return &webhook.Handler{

@@ -3,10 +3,8 @@ package webhook_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,11 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/metrics"
 	"github.com/patchbay/patchbay/internal/recipe"
-	"github.com/patchbay/patchbay/internal/secret"
-	"github.com/patchbay/patchbay/internal/store"
-	"github.com/patchbay/patchbay/internal/store/sqlite"
 	"github.com/patchbay/patchbay/internal/trigger/webhook"
 )
 
@@ -28,25 +22,8 @@ import (
 // and returns a handler for it, served on loopback like the real mux.
 func handlerFor(tb testing.TB, trig recipe.Trigger, budget *webhook.IntakeBudget) (*webhook.Handler, string) {
 	tb.Helper()
-	dir := tb.TempDir()
-	s, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	key, _ := secret.LoadOrCreateKey("", dir)
-	box, _ := secret.NewBox(key)
-	trig.Type, trig.Event, trig.PayloadType = recipe.TriggerWebhook, "order", "json"
-	doc, _ := json.Marshal(recipe.Document{Name: "limits", Trigger: trig, Steps: []recipe.Step{}})
-	now := time.Now()
-	if err := s.CreateRecipe(context.Background(), store.Recipe{ID: "r1", Name: "limits", TriggerType: "webhook", Event: "order",
-		State: recipe.StateStarted, Doc: doc, CreatedAt: now, UpdatedAt: now}); err != nil {
-		tb.Fatal(err)
-	}
-	h := &webhook.Handler{
-		Catalog: loadedCatalog(tb, s, box), Store: s, WebhookToken: token, MaxBodyBytes: 10 << 20,
-		Intake: budget, Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
+	h := handlerOf(tb, trig)
+	h.Intake = budget
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/rest/{token}/{event}", h)
 	srv := httptest.NewServer(mux)
