@@ -68,10 +68,7 @@ type App struct {
 // OpenStore opens the configured database and the secret key. Commands
 // that only need storage (token create) use it without starting a server.
 func OpenStore(ctx context.Context, cfg config.Config) (store.Store, *secret.Box, error) {
-	if cfg.DatabaseURL != "" {
-		return nil, nil, errors.New("database-url: PostgreSQL is not available yet; leave it empty to use SQLite in the data folder")
-	}
-	if _, err := makePrivate(cfg.DataDir); err != nil {
+	if err := checkDatabase(cfg); err != nil {
 		return nil, nil, err
 	}
 	key, err := secret.LoadOrCreateKey(cfg.SecretKey, cfg.DataDir)
@@ -82,11 +79,31 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, *secret.Box
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
+	s, err := OpenDatabase(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	return s, box, nil
+}
+
+// OpenDatabase opens the database the configuration names: the one place
+// that chooses a backend (SQLite in the data folder today). Commands that
+// bring their own keys (secrets rotate-key) use it directly.
+func OpenDatabase(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if err := checkDatabase(cfg); err != nil {
+		return nil, err
+	}
+	if _, err := makePrivate(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
+}
+
+func checkDatabase(cfg config.Config) error {
+	if cfg.DatabaseURL != "" {
+		return errors.New("database-url: PostgreSQL is not available yet; leave it empty to use SQLite in the data folder")
+	}
+	return nil
 }
 
 // EnsureWorkspace returns the workspace, creating it with a random 36-character

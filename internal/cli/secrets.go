@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/secret"
-	"github.com/patchbay/patchbay/internal/store/sqlite"
 )
 
 // runSecrets is `patchbay secrets rotate-key`: every sealed secret
@@ -85,7 +85,7 @@ func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 			return err
 		}
 	}
-	s, err := sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
+	s, err := app.OpenDatabase(ctx, cfg)
 	if err != nil {
 		return err
 	}
