@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"bytes"
@@ -10,8 +10,7 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-func TestOAuthTokenRowsSwapOnlyFromTheVersionRead(t *testing.T) {
-	s := openStore(t, t.TempDir())
+func oauthTokenRowsSwapOnlyFromTheVersionRead(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	fatal := func(err error) {
@@ -65,8 +64,7 @@ func TestOAuthTokenRowsSwapOnlyFromTheVersionRead(t *testing.T) {
 	}
 }
 
-func TestOAuthStatesAreSingleUseAndExpiredOnesDropped(t *testing.T) {
-	s := openStore(t, t.TempDir())
+func oauthStatesAreSingleUseAndExpiredOnesDropped(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	if err := s.CreateConnection(ctx, store.Connection{ID: "c1", Name: "crm", Doc: []byte(`{}`), CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -93,8 +91,7 @@ func TestOAuthStatesAreSingleUseAndExpiredOnesDropped(t *testing.T) {
 	}
 }
 
-func TestResealCoversOAuthTokensAndVerifiers(t *testing.T) {
-	s := openStore(t, t.TempDir())
+func resealCoversOAuthTokensAndVerifiers(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now()
 	if err := s.CreateConnection(ctx, store.Connection{ID: "c1", Name: "crm", Doc: []byte(`{}`), Secrets: []byte("conn"), CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -118,4 +115,9 @@ func TestResealCoversOAuthTokensAndVerifiers(t *testing.T) {
 	if row.Version != 1 {
 		t.Fatalf("a new key moved the token row's version to %d: a refresh under way would be lost", row.Version)
 	}
+}
+
+var oauthTests = map[string]func(*testing.T, store.Store){
+	"TokenRowsSwapOnlyFromTheVersionRead":     oauthTokenRowsSwapOnlyFromTheVersionRead,
+	"StatesAreSingleUseAndExpiredOnesDropped": oauthStatesAreSingleUseAndExpiredOnesDropped,
 }
