@@ -34,6 +34,7 @@ func workspaceEnsureIsIdempotent(t *testing.T, s store.Store) {
 
 var workspaceTests = map[string]func(*testing.T, store.Store){
 	"EnsureIsIdempotent": workspaceEnsureIsIdempotent,
+	"PingAnswers":        pingAnswers,
 }
 
 func apiTokensLifecycle(t *testing.T, s store.Store) {

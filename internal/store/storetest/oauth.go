@@ -120,4 +120,26 @@ func resealCoversOAuthTokensAndVerifiers(t *testing.T, s store.Store) {
 var oauthTests = map[string]func(*testing.T, store.Store){
 	"TokenRowsSwapOnlyFromTheVersionRead":     oauthTokenRowsSwapOnlyFromTheVersionRead,
 	"StatesAreSingleUseAndExpiredOnesDropped": oauthStatesAreSingleUseAndExpiredOnesDropped,
+	"DeleteToken": oauthDeleteToken,
+}
+
+// DeleteOAuthToken forgets a connection's tokens; a missing row is no error.
+func oauthDeleteToken(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateConnection(ctx, store.Connection{ID: "c1", Name: "crm", Doc: []byte(`{}`), CreatedAt: epoch, UpdatedAt: epoch}))
+	must(t, s.DeleteOAuthToken(ctx, "c1"))
+	must(t, s.SaveOAuthToken(ctx, store.OAuthToken{ConnectionID: "c1", Sealed: []byte("v1"), Status: "connected", GrantKey: "g1", UpdatedAt: epoch}))
+	row, err := s.OAuthToken(ctx, "c1")
+	if err != nil || row.GrantKey != "g1" {
+		t.Fatalf("saved row %+v %v", row, err)
+	}
+	must(t, s.DeleteOAuthToken(ctx, "c1"))
+	_, err = s.OAuthToken(ctx, "c1")
+	wantErr(t, "deleted token", err, store.ErrNotFound)
+	if ok, err := s.SwapOAuthToken(ctx, store.OAuthToken{ConnectionID: "c1", Sealed: []byte("v2"), Status: "connected", UpdatedAt: epoch}, row.Version); err != nil || ok {
+		t.Fatalf("a refresh of deleted tokens was saved: %v %v", ok, err)
+	}
+	if _, err := s.OAuthToken(ctx, "c1"); err == nil {
+		t.Fatal("a swap brought deleted tokens back")
+	}
 }

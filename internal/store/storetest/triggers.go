@@ -145,7 +145,9 @@ func startRecipeArmsOnce(t *testing.T, s store.Store) {
 }
 
 var triggerTests = map[string]func(*testing.T, store.Store){
-	"LeaseLostCreatesNothing":   triggerLeaseLostCreatesNothing,
-	"FiresOnceAndForgetsOldest": triggerFiresOnceAndForgetsOldest,
-	"StartRecipeArmsOnce":       startRecipeArmsOnce,
+	"LeaseLostCreatesNothing":         triggerLeaseLostCreatesNothing,
+	"FiresOnceAndForgetsOldest":       triggerFiresOnceAndForgetsOldest,
+	"StartRecipeArmsOnce":             startRecipeArmsOnce,
+	"StateFollowsClaimExtendComplete": triggerStateFollowsClaimExtendComplete,
+	"NextDueOfStartedRecipes":         nextTriggerDueOfStartedRecipes,
 }
