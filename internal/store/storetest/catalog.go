@@ -243,6 +243,14 @@ func recipesCaptureOnlyWhileArmed(t *testing.T, s store.Store) {
 	if r.Capture || string(r.Doc) != `{"captured":1}` || r.Version != 3 {
 		t.Fatalf("after capture: %+v; want disarmed, the first request's document, version 3", r)
 	}
+	must(t, s.SetRecipeCapture(ctx, "r1", true))
+	must(t, s.SetRecipeCapture(ctx, "r1", false))
+	if ok, err := s.CaptureExample(ctx, "r1", []byte(`{"captured":3}`)); err != nil || ok {
+		t.Fatalf("capture after disarming: %v %v", ok, err)
+	}
+	if r, _ := s.Recipe(ctx, "r1"); r.Capture || string(r.Doc) != `{"captured":1}` {
+		t.Fatalf("after disarming: %+v", r)
+	}
 }
 
 func recipesDeleteTakesJobsAndEvents(t *testing.T, s store.Store) {
