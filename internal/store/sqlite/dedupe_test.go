@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -82,47 +81,6 @@ func TestEnqueueOnce(t *testing.T) {
 	}
 	if n := dedupeRows(t, dir, "r2"); n != 0 {
 		t.Fatalf("%d keys of a deleted recipe remain", n)
-	}
-}
-
-// 100 copies at the same moment (they share a group commit) make one job;
-// every copy is answered with its ids.
-func TestEnqueueOnceConcurrent(t *testing.T) {
-	ctx := context.Background()
-	s := openStore(t, t.TempDir())
-	startedRecipe(t, s, "r1")
-	var wg sync.WaitGroup
-	got := make([]queue.Enqueued, 100)
-	dups := make([]bool, 100)
-	start := make(chan struct{})
-	for i := range got {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			var err error
-			got[i], dups[i], err = s.EnqueueOnce(ctx, job("r1"), key("same", time.Minute))
-			if err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	firsts := 0
-	for i := range got {
-		if got[i] != got[0] {
-			t.Fatalf("copy %d answered %+v, copy 0 %+v", i, got[i], got[0])
-		}
-		if !dups[i] {
-			firsts++
-		}
-	}
-	if firsts != 1 {
-		t.Fatalf("%d copies were taken as the first delivery, want 1", firsts)
-	}
-	if n, _ := s.CountJobs(ctx); n != 1 {
-		t.Fatalf("%d jobs, want 1", n)
 	}
 }
 

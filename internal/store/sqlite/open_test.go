@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/patchbay/patchbay/internal/queue"
-	"github.com/patchbay/patchbay/internal/queue/queuetest"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/sqlite"
 )
@@ -20,12 +18,4 @@ func openStore(t testing.TB, dir string) *sqlite.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-func TestQueueConformance(t *testing.T) {
-	queuetest.Run(t, func(t *testing.T, dir string) queue.Queue { return openStore(t, dir) })
-}
-
-func TestQueueLiveness(t *testing.T) {
-	queuetest.RunLiveness(t, func(t *testing.T, dir string) queue.Queue { return openStore(t, dir) })
 }

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -32,9 +32,8 @@ func records(ids ...string) []store.SeenRecord {
 
 // A process whose lease ran out cannot complete its poll: the process that
 // took the poll over does, and the records start their jobs once.
-func TestTriggerLeaseLostCreatesNothing(t *testing.T) {
+func triggerLeaseLostCreatesNothing(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	s := openStore(t, t.TempDir())
 	startedRecipe(t, s, "r1")
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	if err := s.ArmTrigger(ctx, "r1", t0); err != nil {
@@ -73,9 +72,8 @@ func TestTriggerLeaseLostCreatesNothing(t *testing.T) {
 // A due time fires once: completing it again (a recipe re-armed to the same
 // due time) creates nothing; records seen before start no second job; the
 // seen set is bounded.
-func TestTriggerFiresOnceAndForgetsOldest(t *testing.T) {
+func triggerFiresOnceAndForgetsOldest(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	s := openStore(t, t.TempDir())
 	startedRecipe(t, s, "r1")
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	poll := func(due time.Time, ids ...string) store.TriggerOutcome {
@@ -117,9 +115,8 @@ func TestTriggerFiresOnceAndForgetsOldest(t *testing.T) {
 
 // Starting a recipe arms its trigger in the same transaction, once: a
 // second start (or two at once) changes and arms nothing.
-func TestStartRecipeArmsOnce(t *testing.T) {
+func startRecipeArmsOnce(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	s := openStore(t, t.TempDir())
 	now := time.Now()
 	if err := s.CreateRecipe(ctx, store.Recipe{ID: "r1", Name: "r1", TriggerType: "schedule", State: "stopped",
 		Doc: []byte(`{}`), CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -145,4 +142,12 @@ func TestStartRecipeArmsOnce(t *testing.T) {
 	if _, err := s.StartRecipe(ctx, "nope", true, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("starting an unknown recipe: %v, want not found", err)
 	}
+}
+
+var triggerTests = map[string]func(*testing.T, store.Store){
+	"LeaseLostCreatesNothing":         triggerLeaseLostCreatesNothing,
+	"FiresOnceAndForgetsOldest":       triggerFiresOnceAndForgetsOldest,
+	"StartRecipeArmsOnce":             startRecipeArmsOnce,
+	"StateFollowsClaimExtendComplete": triggerStateFollowsClaimExtendComplete,
+	"NextDueOfStartedRecipes":         nextTriggerDueOfStartedRecipes,
 }

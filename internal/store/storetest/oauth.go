@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"bytes"
@@ -10,8 +10,7 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-func TestOAuthTokenRowsSwapOnlyFromTheVersionRead(t *testing.T) {
-	s := openStore(t, t.TempDir())
+func oauthTokenRowsSwapOnlyFromTheVersionRead(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	fatal := func(err error) {
@@ -65,8 +64,7 @@ func TestOAuthTokenRowsSwapOnlyFromTheVersionRead(t *testing.T) {
 	}
 }
 
-func TestOAuthStatesAreSingleUseAndExpiredOnesDropped(t *testing.T) {
-	s := openStore(t, t.TempDir())
+func oauthStatesAreSingleUseAndExpiredOnesDropped(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	if err := s.CreateConnection(ctx, store.Connection{ID: "c1", Name: "crm", Doc: []byte(`{}`), CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -93,8 +91,7 @@ func TestOAuthStatesAreSingleUseAndExpiredOnesDropped(t *testing.T) {
 	}
 }
 
-func TestResealCoversOAuthTokensAndVerifiers(t *testing.T) {
-	s := openStore(t, t.TempDir())
+func resealCoversOAuthTokensAndVerifiers(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now()
 	if err := s.CreateConnection(ctx, store.Connection{ID: "c1", Name: "crm", Doc: []byte(`{}`), Secrets: []byte("conn"), CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -117,5 +114,32 @@ func TestResealCoversOAuthTokensAndVerifiers(t *testing.T) {
 	}
 	if row.Version != 1 {
 		t.Fatalf("a new key moved the token row's version to %d: a refresh under way would be lost", row.Version)
+	}
+}
+
+var oauthTests = map[string]func(*testing.T, store.Store){
+	"TokenRowsSwapOnlyFromTheVersionRead":     oauthTokenRowsSwapOnlyFromTheVersionRead,
+	"StatesAreSingleUseAndExpiredOnesDropped": oauthStatesAreSingleUseAndExpiredOnesDropped,
+	"DeleteToken": oauthDeleteToken,
+}
+
+// DeleteOAuthToken forgets a connection's tokens; a missing row is no error.
+func oauthDeleteToken(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateConnection(ctx, store.Connection{ID: "c1", Name: "crm", Doc: []byte(`{}`), CreatedAt: epoch, UpdatedAt: epoch}))
+	must(t, s.DeleteOAuthToken(ctx, "c1"))
+	must(t, s.SaveOAuthToken(ctx, store.OAuthToken{ConnectionID: "c1", Sealed: []byte("v1"), Status: "connected", GrantKey: "g1", UpdatedAt: epoch}))
+	row, err := s.OAuthToken(ctx, "c1")
+	if err != nil || row.GrantKey != "g1" {
+		t.Fatalf("saved row %+v %v", row, err)
+	}
+	must(t, s.DeleteOAuthToken(ctx, "c1"))
+	_, err = s.OAuthToken(ctx, "c1")
+	wantErr(t, "deleted token", err, store.ErrNotFound)
+	if ok, err := s.SwapOAuthToken(ctx, store.OAuthToken{ConnectionID: "c1", Sealed: []byte("v2"), Status: "connected", UpdatedAt: epoch}, row.Version); err != nil || ok {
+		t.Fatalf("a refresh of deleted tokens was saved: %v %v", ok, err)
+	}
+	if _, err := s.OAuthToken(ctx, "c1"); err == nil {
+		t.Fatal("a swap brought deleted tokens back")
 	}
 }
