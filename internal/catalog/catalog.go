@@ -180,7 +180,7 @@ func (c *Catalog) Recipe(ctx context.Context, id string) (*Recipe, error) {
 	if ok {
 		return r, nil
 	}
-	if err := c.ReloadRecipe(ctx, id); err != nil {
+	if _, err := c.ReloadRecipe(ctx, id); err != nil {
 		return nil, err
 	}
 	c.mu.RLock()
@@ -283,18 +283,18 @@ func eventOf(r *Recipe) string {
 	return ""
 }
 
-// ReloadRecipe reads one recipe from the store and puts it in the catalog,
-// or removes it if the store no longer has it.
-func (c *Catalog) ReloadRecipe(ctx context.Context, id string) error {
+// ReloadRecipe reads one recipe from the store, puts it in the catalog and
+// returns the row read; one the store no longer has is removed
+// (store.ErrNotFound).
+func (c *Catalog) ReloadRecipe(ctx context.Context, id string) (store.Recipe, error) {
 	sr, err := c.store.Recipe(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		c.RemoveRecipe(id)
-		return err
 	}
 	if err != nil {
-		return err
+		return store.Recipe{}, err
 	}
-	return c.PutRecipe(sr)
+	return sr, c.PutRecipe(sr)
 }
 
 // RemoveRecipe drops a recipe this process deleted.
@@ -355,18 +355,16 @@ func (c *Catalog) installConnection(e *connEntry) {
 	c.connByName[e.name] = e
 }
 
-// ReloadConnection reads one connection from the store and puts it in the
-// catalog, or removes it if the store no longer has it.
-func (c *Catalog) ReloadConnection(ctx context.Context, id string) error {
+// ReloadConnection is ReloadRecipe's twin for a connection.
+func (c *Catalog) ReloadConnection(ctx context.Context, id string) (store.Connection, error) {
 	sc, err := c.store.Connection(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		c.RemoveConnection(id)
-		return err
 	}
 	if err != nil {
-		return err
+		return store.Connection{}, err
 	}
-	return c.PutConnection(sc)
+	return sc, c.PutConnection(sc)
 }
 
 // RemoveConnection drops a connection this process deleted.
@@ -441,24 +439,9 @@ func (c *Catalog) refreshConnections(ctx context.Context, listed store.Versions,
 		}
 	}
 	c.mu.RUnlock()
-	var rows []store.Connection
-	if len(changed) > bulkFetch {
-		all, err := c.store.Connections(ctx)
-		if err != nil {
-			return err
-		}
-		rows = all
-	} else {
-		for _, id := range changed {
-			sc, err := c.store.Connection(ctx, id)
-			if errors.Is(err, store.ErrNotFound) {
-				continue // deleted since the listing
-			}
-			if err != nil {
-				return err
-			}
-			rows = append(rows, sc)
-		}
+	rows, err := fetchChanged(ctx, changed, c.store.Connection, c.store.Connections)
+	if err != nil {
+		return err
 	}
 	var opened []*connEntry
 	for _, sc := range rows {
@@ -504,24 +487,9 @@ func (c *Catalog) refreshRecipes(ctx context.Context, listed store.Versions, lis
 		}
 	}
 	c.mu.RUnlock()
-	var rows []store.Recipe
-	if len(changed) > bulkFetch {
-		all, err := c.store.Recipes(ctx)
-		if err != nil {
-			return err
-		}
-		rows = all
-	} else {
-		for _, id := range changed {
-			sr, err := c.store.Recipe(ctx, id)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			rows = append(rows, sr)
-		}
+	rows, err := fetchChanged(ctx, changed, c.store.Recipe, c.store.Recipes)
+	if err != nil {
+		return err
 	}
 	var compiled []*Recipe
 	failed := map[string]int64{}
@@ -560,9 +528,23 @@ func (c *Catalog) refreshRecipes(ctx context.Context, listed store.Versions, lis
 	return nil
 }
 
-// Len is how many recipes and connections the catalog holds.
-func (c *Catalog) Len() (recipes, connections int) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.recipes), len(c.conns)
+// fetchChanged reads the rows of the changed ids: one by one when they are
+// few, else the whole table at once. An id deleted since the listing is
+// left out.
+func fetchChanged[Row any](ctx context.Context, changed []string, one func(context.Context, string) (Row, error), all func(context.Context) ([]Row, error)) ([]Row, error) {
+	if len(changed) > bulkFetch {
+		return all(ctx)
+	}
+	rows := make([]Row, 0, len(changed))
+	for _, id := range changed {
+		row, err := one(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }

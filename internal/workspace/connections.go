@@ -43,7 +43,7 @@ func (s *Service) CreateConnection(ctx context.Context, d connection.Document) (
 	if err := s.Store.CreateConnection(ctx, sc); err != nil {
 		return store.Connection{}, nameTaken(err, d.Name)
 	}
-	return s.reloadConnection(ctx, sc.ID)
+	return s.Catalog.ReloadConnection(ctx, sc.ID)
 }
 
 // UpdateConnection validates d and stores it over connection id, keeping
@@ -88,7 +88,7 @@ func (s *Service) UpdateConnection(ctx context.Context, id string, d connection.
 				return store.Connection{}, err
 			}
 		}
-		return s.reloadConnection(ctx, old.ID)
+		return s.Catalog.ReloadConnection(ctx, old.ID)
 	}
 }
 
@@ -134,17 +134,6 @@ func (s *Service) RecipesUsing(ctx context.Context, sc store.Connection) ([]stri
 	}
 	sort.Strings(names)
 	return names, nil
-}
-
-func (s *Service) reloadConnection(ctx context.Context, id string) (store.Connection, error) {
-	sc, err := s.Store.Connection(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.Catalog.RemoveConnection(id)
-	}
-	if err != nil {
-		return store.Connection{}, err
-	}
-	return sc, s.Catalog.PutConnection(sc)
 }
 
 func (s *Service) connectionRow(id string, d connection.Document, secrets connection.Secrets) (store.Connection, error) {

@@ -64,50 +64,31 @@ func (s *Service) CreateRecipe(ctx context.Context, doc recipe.Document) (store.
 	if err := s.Store.CreateRecipe(ctx, sr); err != nil {
 		return store.Recipe{}, eventTaken(err, doc)
 	}
-	return s.reloadRecipe(ctx, sr.ID)
+	return s.Catalog.ReloadRecipe(ctx, sr.ID)
 }
 
 // UpdateRecipe validates doc and stores it over recipe id, keeping the
 // secrets the document reads as "set". A non-zero ifVersion must be the
 // stored version (store.ErrStale otherwise).
 func (s *Service) UpdateRecipe(ctx context.Context, id string, doc recipe.Document, ifVersion int64) (store.Recipe, error) {
-	if err := s.CheckRecipe(ctx, &doc); err != nil {
-		return store.Recipe{}, err
-	}
-	return s.replaceRecipe(ctx, id, doc, ifVersion)
+	return s.update(ctx, id, ifVersion, func(d *recipe.Document) error {
+		*d = doc
+		return nil
+	})
 }
 
 // UpdateRecipeWith applies edit to the stored document of recipe id and
-// stores the result like UpdateRecipe. The edit reads the version it
-// changes: another write in between makes it read and edit again.
+// stores the result like UpdateRecipe.
 func (s *Service) UpdateRecipeWith(ctx context.Context, id string, edit func(*recipe.Document) error) (store.Recipe, error) {
-	for attempt := 0; ; attempt++ {
-		old, err := s.Store.Recipe(ctx, id)
-		if err != nil {
-			return store.Recipe{}, err
-		}
-		var doc recipe.Document
-		if err := json.Unmarshal(old.Doc, &doc); err != nil {
-			return store.Recipe{}, err
-		}
-		if err := edit(&doc); err != nil {
-			return store.Recipe{}, err
-		}
-		if err := s.CheckRecipe(ctx, &doc); err != nil {
-			return store.Recipe{}, err
-		}
-		sr, err := s.replaceRecipe(ctx, id, doc, old.Version)
-		if errors.Is(err, store.ErrStale) && attempt < retries {
-			continue
-		}
-		return sr, err
-	}
+	return s.update(ctx, id, 0, edit)
 }
 
-// replaceRecipe stores a validated document over a recipe. Without
-// ifVersion it still writes only over the version it read the secrets
-// from, reading again if another write came in between.
-func (s *Service) replaceRecipe(ctx context.Context, id string, doc recipe.Document, ifVersion int64) (store.Recipe, error) {
+// update reads recipe id, applies edit to its document, validates the
+// result and writes it over the version it read, keeping the secrets the
+// document reads as "set". With ifVersion the version read must be that
+// one; without, another write that came in between makes it read, edit
+// and write again, so no secret or edit is lost.
+func (s *Service) update(ctx context.Context, id string, ifVersion int64, edit func(*recipe.Document) error) (store.Recipe, error) {
 	for attempt := 0; ; attempt++ {
 		old, err := s.Store.Recipe(ctx, id)
 		if err != nil {
@@ -118,6 +99,16 @@ func (s *Service) replaceRecipe(ctx context.Context, id string, doc recipe.Docum
 		}
 		oldRecipe, err := catalog.CompileRecipe(s.Box, old)
 		if err != nil {
+			return store.Recipe{}, err
+		}
+		var doc recipe.Document // decoded again: the edit must not change oldRecipe's
+		if err := json.Unmarshal(old.Doc, &doc); err != nil {
+			return store.Recipe{}, err
+		}
+		if err := edit(&doc); err != nil {
+			return store.Recipe{}, err
+		}
+		if err := s.CheckRecipe(ctx, &doc); err != nil {
 			return store.Recipe{}, err
 		}
 		_, secrets := doc.SplitSecrets()
@@ -134,7 +125,7 @@ func (s *Service) replaceRecipe(ctx context.Context, id string, doc recipe.Docum
 		if err != nil {
 			return store.Recipe{}, eventTaken(err, doc)
 		}
-		updated, err := s.reloadRecipe(ctx, id)
+		updated, err := s.Catalog.ReloadRecipe(ctx, id)
 		if err != nil {
 			return store.Recipe{}, err
 		}
@@ -187,7 +178,7 @@ func (s *Service) StartRecipe(ctx context.Context, id string) (store.Recipe, err
 	if err != nil {
 		return store.Recipe{}, err
 	}
-	started, err := s.reloadRecipe(ctx, id)
+	started, err := s.Catalog.ReloadRecipe(ctx, id)
 	if err != nil {
 		return store.Recipe{}, err
 	}
@@ -203,7 +194,7 @@ func (s *Service) StopRecipe(ctx context.Context, id string) (store.Recipe, erro
 	if err := s.Store.SetRecipeState(ctx, id, recipe.StateStopped); err != nil {
 		return store.Recipe{}, err
 	}
-	return s.reloadRecipe(ctx, id)
+	return s.Catalog.ReloadRecipe(ctx, id)
 }
 
 // ArmCapture makes the next request to a webhook recipe's URL its
@@ -219,7 +210,7 @@ func (s *Service) ArmCapture(ctx context.Context, id string) (store.Recipe, erro
 	if err := s.Store.SetRecipeCapture(ctx, id, true); err != nil {
 		return store.Recipe{}, err
 	}
-	return s.reloadRecipe(ctx, id)
+	return s.Catalog.ReloadRecipe(ctx, id)
 }
 
 // CaptureExample stores doc (a document whose payload example is the
@@ -234,22 +225,10 @@ func (s *Service) CaptureExample(ctx context.Context, id string, doc recipe.Docu
 	if err != nil {
 		return false, err
 	}
-	if err := s.Catalog.ReloadRecipe(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Catalog.ReloadRecipe(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return ok, err
 	}
 	return ok, nil
-}
-
-// reloadRecipe reads the row just written and puts it into the catalog.
-func (s *Service) reloadRecipe(ctx context.Context, id string) (store.Recipe, error) {
-	sr, err := s.Store.Recipe(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.Catalog.RemoveRecipe(id)
-	}
-	if err != nil {
-		return store.Recipe{}, err
-	}
-	return sr, s.Catalog.PutRecipe(sr)
 }
 
 // row builds the stored form of a document: public JSON and sealed secrets.

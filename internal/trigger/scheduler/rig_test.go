@@ -93,7 +93,7 @@ func (r *rig) addRecipe(id string, trig recipe.Trigger) store.Recipe {
 	if err := r.store.CreateRecipe(context.Background(), sr); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := r.cat.ReloadRecipe(context.Background(), sr.ID); err != nil {
+	if _, err := r.cat.ReloadRecipe(context.Background(), sr.ID); err != nil {
 		r.t.Fatal(err)
 	}
 	if err := r.sched.Arm(context.Background(), sr); err != nil {
@@ -111,7 +111,7 @@ func (r *rig) editTrigger(sr store.Recipe, trig recipe.Trigger) store.Recipe {
 	if err := r.store.UpdateRecipe(context.Background(), sr); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := r.cat.ReloadRecipe(context.Background(), sr.ID); err != nil {
+	if _, err := r.cat.ReloadRecipe(context.Background(), sr.ID); err != nil {
 		r.t.Fatal(err)
 	}
 	if err := r.sched.Replan(context.Background(), sr); err != nil {
