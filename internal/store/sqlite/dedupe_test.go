@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/sqlite"
+	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
 // A clock tests move by hand.
@@ -36,8 +37,8 @@ func TestEnqueueOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	startedRecipe(t, s, "r1")
-	startedRecipe(t, s, "r2")
+	storetest.StartedRecipe(t, s, "r1")
+	storetest.StartedRecipe(t, s, "r2")
 
 	first, dup, err := s.EnqueueOnce(ctx, job("r1"), key("d-1", time.Hour))
 	if err != nil || dup {
@@ -94,7 +95,7 @@ func TestEnqueueOncePrunesExpiredKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	startedRecipe(t, s, "r1")
+	storetest.StartedRecipe(t, s, "r1")
 	for i := 0; i < 40; i++ {
 		if _, _, err := s.EnqueueOnce(ctx, job("r1"), key(fmt.Sprint("old-", i), time.Second)); err != nil {
 			t.Fatal(err)
