@@ -54,26 +54,17 @@ func newEnqueued(j queue.NewJob) queue.Enqueued {
 	return e
 }
 
-// insertJob stores one job, with its event and blobs unless it reuses an
-// event, inside the writer's transaction.
+// insertJob stores one job, with its event unless it reuses an event,
+// inside the writer's transaction. The event refers to its blobs:
+// retention deletes a blob when the last event naming it goes.
 func insertJob(ctx context.Context, t *txn, j queue.NewJob, e queue.Enqueued, now int64) error {
-	for sum, content := range j.Blobs {
-		if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
-			sum, int64(len(content)), content, now); err != nil {
-			return err
-		}
+	if err := putBlobs(ctx, t, e.EventID, j.Blobs, now); err != nil {
+		return err
 	}
 	if j.EventID == "" {
 		if _, err := t.exec(ctx, `INSERT INTO events (id, recipe_id, created_at, payload) VALUES (?, ?, ?, ?)`,
 			e.EventID, j.RecipeID, now, j.Payload); err != nil {
 			return err
-		}
-		// The event refers to its blobs: retention deletes a blob when
-		// the last event naming it goes.
-		for sum := range j.Blobs {
-			if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blob_refs (ref_id, sha256) VALUES (?, ?)`, e.EventID, sum); err != nil {
-				return err
-			}
 		}
 	} else {
 		// One more job names the event: retention keeps it until the last goes.
