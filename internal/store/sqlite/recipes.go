@@ -80,7 +80,7 @@ func execVersionedTx(ctx context.Context, t *txn, table, id string, query string
 	if err != nil || n > 0 {
 		return err
 	}
-	_, found, err := t.queryInt(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id)
+	found, err := t.exists(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id)
 	if err != nil {
 		return err
 	}
