@@ -137,12 +137,23 @@ func (s *Store) Extend(ctx context.Context, owner string, ids []string, lease ti
 
 // Complete records the job's final status, once.
 func (s *Store) Complete(ctx context.Context, owner, id, status string, steps []byte, errMsg string) error {
+	if err := checkFinal(status); err != nil {
+		return err
+	}
+	return s.updateHeld(ctx, completeJob, status, steps, nullString(errMsg), micros(s.now()), id, owner)
+}
+
+// completeJob finishes a job its owner holds; its arguments are status,
+// steps, error, finished_at, id and owner.
+const completeJob = `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL
+		WHERE id = ? AND owner = ? AND status = 'running'`
+
+// checkFinal refuses a status a job cannot finish with.
+func checkFinal(status string) error {
 	if status != queue.StatusSucceeded && status != queue.StatusFailed {
 		return fmt.Errorf("complete job: status %q is not final", status)
 	}
-	now := micros(s.now())
-	return s.updateHeld(ctx, `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL
-		WHERE id = ? AND owner = ? AND status = 'running'`, status, steps, nullString(errMsg), now, id, owner)
+	return nil
 }
 
 // RetryAt saves progress and makes the job runnable at at.
