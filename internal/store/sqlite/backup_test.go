@@ -13,13 +13,14 @@ import (
 
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/store/sqlite"
+	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
 func TestBackupWhileWritingAndRestore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openStore(t, dir)
-	before := enqueueJobs(t, s, "r1", 50)
+	before := storetest.EnqueueJobs(t, s, "r1", 50)
 	if _, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", Payload: []byte(`{}`), Blobs: map[string][]byte{"dd4": []byte("file")}}); err != nil {
 		t.Fatal(err)
 	}

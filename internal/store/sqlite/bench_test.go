@@ -8,6 +8,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
 var benchPayload = []byte(`{"config":{"action":"order.placed","user_id":"144138753572","endpoint_url":"https://www.workato.com/webhooks/rest/4c364864-e1f8-4c58-b6af-29127d1f6b60/order","webhook_id":"287968"},"api_url":"https://www.eventbriteapi.com/v3/orders/579759447/"}`)
@@ -37,7 +38,7 @@ func BenchmarkEnqueueParallel(b *testing.B) {
 func BenchmarkCompletePoll(b *testing.B) {
 	ctx := context.Background()
 	s := openStore(b, b.TempDir())
-	startedRecipe(b, s, "r1")
+	storetest.StartedRecipe(b, s, "r1")
 	due := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/sqlite"
+	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
 // A clock tests move by hand.
@@ -25,19 +26,26 @@ func job(recipeID string) queue.NewJob {
 }
 func key(k string, w time.Duration) store.DedupeKey { return store.DedupeKey{Key: k, Window: w} }
 
+// openClocked opens a store in dir whose clock is c; closed when t ends.
+func openClocked(t *testing.T, dir string, c *fakeClock) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), dir, sqlite.Options{Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // Repeats within the window get the first delivery's ids and store
 // nothing; other keys, other recipes and expired keys make new jobs.
 func TestEnqueueOnce(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	dir := t.TempDir()
-	s, err := sqlite.Open(ctx, dir, sqlite.Options{Now: clock.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	startedRecipe(t, s, "r1")
-	startedRecipe(t, s, "r2")
+	s := openClocked(t, dir, clock)
+	storetest.StartedRecipe(t, s, "r1")
+	storetest.StartedRecipe(t, s, "r2")
 
 	first, dup, err := s.EnqueueOnce(ctx, job("r1"), key("d-1", time.Hour))
 	if err != nil || dup {
@@ -89,12 +97,8 @@ func TestEnqueueOncePrunesExpiredKeys(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	dir := t.TempDir()
-	s, err := sqlite.Open(ctx, dir, sqlite.Options{Now: clock.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	startedRecipe(t, s, "r1")
+	s := openClocked(t, dir, clock)
+	storetest.StartedRecipe(t, s, "r1")
 	for i := 0; i < 40; i++ {
 		if _, _, err := s.EnqueueOnce(ctx, job("r1"), key(fmt.Sprint("old-", i), time.Second)); err != nil {
 			t.Fatal(err)

@@ -53,20 +53,24 @@ func (s *Store) Blob(ctx context.Context, sha256 string) ([]byte, error) {
 // transaction; content-addressed, so one already stored is left alone.
 func (s *Store) PutBlobs(ctx context.Context, refID string, blobs map[string][]byte) error {
 	now := micros(s.now())
-	err := s.writer.do(func(t *txn) error {
-		for sum, content := range blobs {
-			if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
-				sum, int64(len(content)), content, now); err != nil {
-				return err
-			}
-			if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blob_refs (ref_id, sha256) VALUES (?, ?)`, refID, sum); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.writer.do(func(t *txn) error { return putBlobs(ctx, t, refID, blobs, now) })
 	if err != nil {
 		return fmt.Errorf("store blobs: %w", err)
+	}
+	return nil
+}
+
+// putBlobs stores blobs and records that refID (an event or a job) refers
+// to each, inside the writer's transaction.
+func putBlobs(ctx context.Context, t *txn, refID string, blobs map[string][]byte, now int64) error {
+	for sum, content := range blobs {
+		if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
+			sum, int64(len(content)), content, now); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blob_refs (ref_id, sha256) VALUES (?, ?)`, refID, sum); err != nil {
+			return err
+		}
 	}
 	return nil
 }

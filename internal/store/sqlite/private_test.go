@@ -24,16 +24,23 @@ func modes(t *testing.T, dir string) map[string]os.FileMode {
 	return out
 }
 
-func TestDatabaseFilesArePrivate(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
+// openWritten opens a store in dir and writes to it, so that the database
+// and its -wal and -shm files all exist; closed when t ends.
+func openWritten(t *testing.T, dir string) {
+	t.Helper()
 	s, err := Open(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	if _, err := s.EnsureWorkspace(context.Background(), store.Workspace{ID: "w", Name: "w", WebhookToken: "secret", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	openWritten(t, dir)
 	for name, m := range modes(t, dir) {
 		if m != 0o600 {
 			t.Errorf("%s is %v, want -rw-------", name, m)

@@ -3,14 +3,10 @@
 package sqlite
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
-
-	"github.com/patchbay/patchbay/internal/store"
 )
 
 // With no umask at all (a service manager may start the process so), the
@@ -21,14 +17,7 @@ func TestDatabaseFilesArePrivateUnderAnyUmask(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
 	dir := filepath.Join(t.TempDir(), "data")
-	s, err := Open(context.Background(), dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.EnsureWorkspace(context.Background(), store.Workspace{ID: "w", Name: "w", WebhookToken: "secret", CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	openWritten(t, dir)
 	fi, err := os.Stat(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -54,26 +54,17 @@ func newEnqueued(j queue.NewJob) queue.Enqueued {
 	return e
 }
 
-// insertJob stores one job, with its event and blobs unless it reuses an
-// event, inside the writer's transaction.
+// insertJob stores one job, with its event unless it reuses an event,
+// inside the writer's transaction. The event refers to its blobs:
+// retention deletes a blob when the last event naming it goes.
 func insertJob(ctx context.Context, t *txn, j queue.NewJob, e queue.Enqueued, now int64) error {
-	for sum, content := range j.Blobs {
-		if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)`,
-			sum, int64(len(content)), content, now); err != nil {
-			return err
-		}
+	if err := putBlobs(ctx, t, e.EventID, j.Blobs, now); err != nil {
+		return err
 	}
 	if j.EventID == "" {
 		if _, err := t.exec(ctx, `INSERT INTO events (id, recipe_id, created_at, payload) VALUES (?, ?, ?, ?)`,
 			e.EventID, j.RecipeID, now, j.Payload); err != nil {
 			return err
-		}
-		// The event refers to its blobs: retention deletes a blob when
-		// the last event naming it goes.
-		for sum := range j.Blobs {
-			if _, err := t.exec(ctx, `INSERT OR IGNORE INTO blob_refs (ref_id, sha256) VALUES (?, ?)`, e.EventID, sum); err != nil {
-				return err
-			}
 		}
 	} else {
 		// One more job names the event: retention keeps it until the last goes.
@@ -146,12 +137,23 @@ func (s *Store) Extend(ctx context.Context, owner string, ids []string, lease ti
 
 // Complete records the job's final status, once.
 func (s *Store) Complete(ctx context.Context, owner, id, status string, steps []byte, errMsg string) error {
+	if err := checkFinal(status); err != nil {
+		return err
+	}
+	return s.updateHeld(ctx, completeJob, status, steps, nullString(errMsg), micros(s.now()), id, owner)
+}
+
+// completeJob finishes a job its owner holds; its arguments are status,
+// steps, error, finished_at, id and owner.
+const completeJob = `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL
+		WHERE id = ? AND owner = ? AND status = 'running'`
+
+// checkFinal refuses a status a job cannot finish with.
+func checkFinal(status string) error {
 	if status != queue.StatusSucceeded && status != queue.StatusFailed {
 		return fmt.Errorf("complete job: status %q is not final", status)
 	}
-	now := micros(s.now())
-	return s.updateHeld(ctx, `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL
-		WHERE id = ? AND owner = ? AND status = 'running'`, status, steps, nullString(errMsg), now, id, owner)
+	return nil
 }
 
 // RetryAt saves progress and makes the job runnable at at.

@@ -67,24 +67,27 @@ func (s *Store) versions(ctx context.Context, query string) (store.Versions, err
 // unknown (ErrNotFound) or the version moved on (ErrStale), told apart in
 // the same transaction.
 func (s *Store) execVersioned(ctx context.Context, table, id string, version int64, query string, args ...any) error {
-	return s.writer.do(func(t *txn) error {
-		res, err := t.exec(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n > 0 {
-			return err
-		}
-		_, found, err := t.queryInt(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if found {
-			return store.ErrStale
-		}
-		return store.ErrNotFound
-	})
+	return s.writer.do(func(t *txn) error { return execVersionedTx(ctx, t, table, id, query, args...) })
+}
+
+// execVersionedTx is execVersioned inside a transaction the caller holds.
+func execVersionedTx(ctx context.Context, t *txn, table, id string, query string, args ...any) error {
+	res, err := t.exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return err
+	}
+	found, err := t.exists(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if found {
+		return store.ErrStale
+	}
+	return store.ErrNotFound
 }
 
 // SetRecipeState starts or stops a recipe.
@@ -119,25 +122,9 @@ func (s *Store) CaptureExample(ctx context.Context, id string, doc []byte) (bool
 // DeleteRecipe removes a recipe with its events and jobs; a non-zero
 // version must be the stored one.
 func (s *Store) DeleteRecipe(ctx context.Context, id string, version int64) error {
-	var n int64
-	err := s.writer.do(func(t *txn) error {
-		if version != 0 {
-			v, found, err := t.queryInt(ctx, `SELECT version FROM recipes WHERE id = ?`, id)
-			if err != nil {
-				return err
-			}
-			if !found {
-				return store.ErrNotFound
-			}
-			if int64(v) != version {
-				return store.ErrStale
-			}
-		}
-		res, err := t.exec(ctx, `DELETE FROM recipes WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, err = res.RowsAffected(); err != nil || n == 0 {
+	return s.writer.do(func(t *txn) error {
+		if err := execVersionedTx(ctx, t, "recipes", id,
+			`DELETE FROM recipes WHERE id = ? AND (? = 0 OR version = ?)`, id, version, version); err != nil {
 			return err
 		}
 		// The files its events and jobs kept go with them, unless
@@ -157,13 +144,6 @@ func (s *Store) DeleteRecipe(ctx context.Context, id string, version int64) erro
 		}
 		return deleteTriggerRows(ctx, t, id)
 	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }
 
 // recipeBlobRefs lists the ids of a recipe's events and jobs that refer

@@ -146,15 +146,14 @@ func (s *Store) PruneJobs(ctx context.Context, p store.PruneJobsParams) (store.P
 // CompleteWithoutPayload completes the job and forgets its trigger
 // output in one transaction.
 func (s *Store) CompleteWithoutPayload(ctx context.Context, owner, id, status string, steps []byte, errMsg string) error {
-	if status != queue.StatusSucceeded && status != queue.StatusFailed {
-		return fmt.Errorf("complete job: status %q is not final", status)
+	if err := checkFinal(status); err != nil {
+		return err
 	}
 	now := micros(s.now())
 	var held bool
 	err := s.writer.do(func(t *txn) error {
 		held = false
-		rows, err := t.query(ctx, `UPDATE jobs SET status = ?, steps = ?, error = ?, finished_at = ?, owner = NULL
-			WHERE id = ? AND owner = ? AND status = 'running' RETURNING event_id, recipe_id`, status, steps, nullString(errMsg), now, id, owner)
+		rows, err := t.query(ctx, completeJob+` RETURNING event_id, recipe_id`, status, steps, nullString(errMsg), now, id, owner)
 		if err != nil {
 			return err
 		}

@@ -10,52 +10,8 @@ import (
 
 	"github.com/patchbay/patchbay/internal/queue"
 	"github.com/patchbay/patchbay/internal/store"
-	"github.com/patchbay/patchbay/internal/store/sqlite"
+	"github.com/patchbay/patchbay/internal/store/storetest"
 )
-
-// finishAll claims every runnable job and completes it, alternating
-// succeeded and failed so that both statuses are pruned.
-func finishAll(t *testing.T, s *sqlite.Store) {
-	t.Helper()
-	ctx := context.Background()
-	claimed, err := s.Claim(ctx, "w", 1000, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range claimed {
-		status := queue.StatusSucceeded
-		if i%2 == 1 {
-			status = queue.StatusFailed
-		}
-		if err := s.Complete(ctx, "w", c.JobID, status, []byte(`[]`), ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// pruneAll runs batches until nothing more is due.
-func pruneAll(t *testing.T, s *sqlite.Store, recipeID string, before time.Time, keep, limit int) store.PruneResult {
-	t.Helper()
-	ctx := context.Background()
-	cutoff, err := s.PruneCutoff(ctx, recipeID, before, keep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total store.PruneResult
-	for i := 0; ; i++ {
-		r, err := s.PruneJobs(ctx, store.PruneJobsParams{RecipeID: recipeID, Below: cutoff, Limit: limit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		total = total.Add(r)
-		if r.Jobs < limit {
-			return total
-		}
-		if i > 1000 {
-			t.Fatal("pruning does not end")
-		}
-	}
-}
 
 // Blobs and shared events stored before migration 0007 get their
 // references and counts at upgrade, so retention handles them too.
@@ -68,11 +24,11 @@ func TestMigrationCountsEarlierBlobsAndSharedEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	finishAll(t, s)
+	storetest.FinishAll(t, s)
 	if _, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", EventID: a[0].EventID}); err != nil { // a rerun
 		t.Fatal(err)
 	}
-	finishAll(t, s)
+	storetest.FinishAll(t, s)
 	s.Close()
 	// Back to the schema before 0007.
 	db, err := sql.Open("sqlite", filepath.Join(dir, "patchbay.db"))
@@ -87,13 +43,13 @@ func TestMigrationCountsEarlierBlobsAndSharedEvents(t *testing.T) {
 	db.Close()
 	s = openStore(t, dir)
 	// Keep the newest: the first job goes, the event stays for the rerun.
-	if res := pruneAll(t, s, "r1", time.Time{}, 1, 100); res != (store.PruneResult{Jobs: 1}) {
+	if res := storetest.PruneAll(t, s, "r1", time.Time{}, 1, 100); res != (store.PruneResult{Jobs: 1}) {
 		t.Fatalf("pruned %+v, want the first job only", res)
 	}
 	if _, err := s.EventPayload(ctx, a[0].EventID); err != nil {
 		t.Fatalf("the shared event went with its first job: %v", err)
 	}
-	res := pruneAll(t, s, "r1", time.Now().Add(time.Hour), 0, 100)
+	res := storetest.PruneAll(t, s, "r1", time.Now().Add(time.Hour), 0, 100)
 	if res != (store.PruneResult{Jobs: 1, Events: 1, Blobs: 1}) {
 		t.Fatalf("pruned %+v, want the rerun, the event and the blob it named", res)
 	}

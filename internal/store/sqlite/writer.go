@@ -87,18 +87,17 @@ func (t *txn) query(ctx context.Context, query string, args ...any) (*rows, erro
 	return &rows{r: r, vals: make([]driver.Value, len(r.Columns()))}, nil
 }
 
-// queryInt reads the one integer column of a query's first row; found is
-// false when there is no row.
-func (t *txn) queryInt(ctx context.Context, query string, args ...any) (v int, found bool, err error) {
+// exists reports whether a query returns a row.
+func (t *txn) exists(ctx context.Context, query string, args ...any) (bool, error) {
 	rs, err := t.query(ctx, query, args...)
 	if err != nil {
-		return 0, false, err
+		return false, err
 	}
 	defer rs.Close()
 	if !rs.Next() {
-		return 0, false, rs.Err()
+		return false, rs.Err()
 	}
-	return v, true, rs.Scan(&v)
+	return true, nil
 }
 
 // rows is a small cursor over driver rows.

@@ -20,7 +20,7 @@ func key(k string, w time.Duration) store.DedupeKey { return store.DedupeKey{Key
 // every copy is answered with its ids.
 func enqueueOnceConcurrent(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	startedRecipe(t, s, "r1")
+	StartedRecipe(t, s, "r1")
 	var wg sync.WaitGroup
 	got := make([]queue.Enqueued, 100)
 	dups := make([]bool, 100)
@@ -61,8 +61,8 @@ func enqueueOnceConcurrent(t *testing.T, s store.Store) {
 // needs a clock the backend reads, so each backend tests it itself.)
 func enqueueOnceRepeatReturnsFirstIDs(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	startedRecipe(t, s, "r1")
-	startedRecipe(t, s, "r2")
+	StartedRecipe(t, s, "r1")
+	StartedRecipe(t, s, "r2")
 	first, dup, err := s.EnqueueOnce(ctx, job("r1"), key("d-1", time.Hour))
 	if err != nil || dup || first.JobID == "" || first.EventID == "" {
 		t.Fatalf("first delivery: %+v dup %v, %v", first, dup, err)

@@ -12,40 +12,6 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// enqueueJobs stores n jobs of recipeID and returns them oldest first.
-func enqueueJobs(t *testing.T, s store.Store, recipeID string, n int) []queue.Enqueued {
-	t.Helper()
-	var out []queue.Enqueued
-	for i := 0; i < n; i++ {
-		e, err := s.Enqueue(context.Background(), queue.NewJob{RecipeID: recipeID, Payload: []byte(fmt.Sprintf(`{"n":%d}`, i))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e...)
-	}
-	return out
-}
-
-// finishAll claims every runnable job and completes it, alternating
-// succeeded and failed so that both statuses are pruned.
-func finishAll(t *testing.T, s store.Store) {
-	t.Helper()
-	ctx := context.Background()
-	claimed, err := s.Claim(ctx, "w", 1000, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range claimed {
-		status := queue.StatusSucceeded
-		if i%2 == 1 {
-			status = queue.StatusFailed
-		}
-		if err := s.Complete(ctx, "w", c.JobID, status, []byte(`[]`), ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func jobExists(t *testing.T, s store.Store, id string) bool {
 	t.Helper()
 	_, err := s.Job(context.Background(), id)
@@ -58,36 +24,12 @@ func jobExists(t *testing.T, s store.Store, id string) bool {
 	return true
 }
 
-// pruneAll runs batches until nothing more is due.
-func pruneAll(t *testing.T, s store.Store, recipeID string, before time.Time, keep, limit int) store.PruneResult {
-	t.Helper()
-	ctx := context.Background()
-	cutoff, err := s.PruneCutoff(ctx, recipeID, before, keep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total store.PruneResult
-	for i := 0; ; i++ {
-		r, err := s.PruneJobs(ctx, store.PruneJobsParams{RecipeID: recipeID, Below: cutoff, Limit: limit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		total = total.Add(r)
-		if r.Jobs < limit {
-			return total
-		}
-		if i > 1000 {
-			t.Fatal("pruning does not end")
-		}
-	}
-}
-
 func pruneByAgeDeletesOnlyOldFinishedJobs(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	old := enqueueJobs(t, s, "r1", 5)
-	finishAll(t, s)
+	old := EnqueueJobs(t, s, "r1", 5)
+	FinishAll(t, s)
 	// An old job left pending and one left running: never pruned.
-	enqueueJobs(t, s, "r1", 2)
+	EnqueueJobs(t, s, "r1", 2)
 	claimed, err := s.Claim(ctx, "w", 2, time.Minute)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claim: %v %v", claimed, err)
@@ -100,11 +42,11 @@ func pruneByAgeDeletesOnlyOldFinishedJobs(t *testing.T, s store.Store) {
 	time.Sleep(5 * time.Millisecond) // ids are by the millisecond
 	cutoff := time.Now()
 	time.Sleep(5 * time.Millisecond)
-	recent := enqueueJobs(t, s, "r1", 3)
-	other := enqueueJobs(t, s, "r2", 2) // another recipe: not this call's business
-	finishAll(t, s)
+	recent := EnqueueJobs(t, s, "r1", 3)
+	other := EnqueueJobs(t, s, "r2", 2) // another recipe: not this call's business
+	FinishAll(t, s)
 
-	res := pruneAll(t, s, "r1", cutoff, 0, 2)
+	res := PruneAll(t, s, "r1", cutoff, 0, 2)
 	if res.Jobs != 5 || res.Events != 5 {
 		t.Fatalf("pruned %+v, want the 5 old finished jobs and their events", res)
 	}
@@ -133,11 +75,11 @@ func pruneByAgeDeletesOnlyOldFinishedJobs(t *testing.T, s store.Store) {
 }
 
 func pruneByCountKeepsNewestFinished(t *testing.T, s store.Store) {
-	jobs := enqueueJobs(t, s, "r1", 10)
-	finishAll(t, s)
-	pending := enqueueJobs(t, s, "r1", 1)[0] // newest, unfinished: not counted, not pruned
+	jobs := EnqueueJobs(t, s, "r1", 10)
+	FinishAll(t, s)
+	pending := EnqueueJobs(t, s, "r1", 1)[0] // newest, unfinished: not counted, not pruned
 
-	res := pruneAll(t, s, "r1", time.Time{}, 4, 3)
+	res := PruneAll(t, s, "r1", time.Time{}, 4, 3)
 	if res.Jobs != 6 {
 		t.Fatalf("pruned %d jobs, want 6", res.Jobs)
 	}
@@ -157,15 +99,15 @@ func pruneByCountKeepsNewestFinished(t *testing.T, s store.Store) {
 }
 
 func pruneAgeAndCountTogether(t *testing.T, s store.Store) {
-	jobs := enqueueJobs(t, s, "r1", 6)
-	finishAll(t, s)
+	jobs := EnqueueJobs(t, s, "r1", 6)
+	FinishAll(t, s)
 	// Age alone would keep all six (none is old); count keeps the newest two.
-	res := pruneAll(t, s, "r1", time.Now().Add(-time.Hour), 2, 100)
+	res := PruneAll(t, s, "r1", time.Now().Add(-time.Hour), 2, 100)
 	if res.Jobs != 4 || !jobExists(t, s, jobs[5].JobID) || !jobExists(t, s, jobs[4].JobID) || jobExists(t, s, jobs[3].JobID) {
 		t.Fatalf("pruned %+v; want the 4 oldest gone", res)
 	}
 	// Age deletes everything older whatever count would keep.
-	res = pruneAll(t, s, "r1", time.Now().Add(time.Hour), 2, 100)
+	res = PruneAll(t, s, "r1", time.Now().Add(time.Hour), 2, 100)
 	if res.Jobs != 2 {
 		t.Fatalf("pruned %+v, want the last 2 by age", res)
 	}
@@ -180,7 +122,7 @@ func pruneDeletesOrphanEventsAndBlobs(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	finishAll(t, s)
+	FinishAll(t, s)
 	// B reruns A's event (the rerun API): the event must outlive A.
 	b, err := s.Enqueue(ctx, queue.NewJob{RecipeID: "r1", EventID: a[0].EventID})
 	if err != nil {
@@ -191,10 +133,10 @@ func pruneDeletesOrphanEventsAndBlobs(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	finishAll(t, s)
+	FinishAll(t, s)
 
 	// Keep the newest 2 (B and C): A goes, its event stays for B.
-	res := pruneAll(t, s, "r1", time.Time{}, 2, 100)
+	res := PruneAll(t, s, "r1", time.Time{}, 2, 100)
 	if res != (store.PruneResult{Jobs: 1}) {
 		t.Fatalf("pruned %+v, want job A only", res)
 	}
@@ -203,7 +145,7 @@ func pruneDeletesOrphanEventsAndBlobs(t *testing.T, s store.Store) {
 	}
 	// Keep the newest 1 (C): B goes, and with it the event and its own blob;
 	// the shared blob stays for C's event.
-	res = pruneAll(t, s, "r1", time.Time{}, 1, 100)
+	res = PruneAll(t, s, "r1", time.Time{}, 1, 100)
 	if res != (store.PruneResult{Jobs: 1, Events: 1, Blobs: 1}) {
 		t.Fatalf("pruned %+v, want job B, its event and one blob", res)
 	}
@@ -217,7 +159,7 @@ func pruneDeletesOrphanEventsAndBlobs(t *testing.T, s store.Store) {
 		t.Errorf("blob C still names: %q %v", got, err)
 	}
 	// Everything: the last blob goes with the last event.
-	res = pruneAll(t, s, "r1", time.Now().Add(time.Hour), 0, 100)
+	res = PruneAll(t, s, "r1", time.Now().Add(time.Hour), 0, 100)
 	if res != (store.PruneResult{Jobs: 1, Events: 1, Blobs: 1}) {
 		t.Fatalf("pruned %+v", res)
 	}
@@ -228,7 +170,7 @@ func pruneDeletesOrphanEventsAndBlobs(t *testing.T, s store.Store) {
 
 func jobRecipesListsEveryRecipeWithJobs(t *testing.T, s store.Store) {
 	for _, r := range []string{"c", "a", "b", "a"} {
-		enqueueJobs(t, s, r, 1)
+		EnqueueJobs(t, s, r, 1)
 	}
 	var got []string
 	for after := ""; ; {
@@ -292,8 +234,8 @@ func completeWithoutPayload(t *testing.T, s store.Store) {
 // something else still refers to it.
 func jobRecordBlobsGoWithTheirJobAndRecipe(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	jobs := enqueueJobs(t, s, "r1", 2)
-	finishAll(t, s)
+	jobs := EnqueueJobs(t, s, "r1", 2)
+	FinishAll(t, s)
 	if err := s.PutBlobs(ctx, jobs[0].JobID, map[string][]byte{"cc3": []byte("old job's body")}); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +247,7 @@ func jobRecordBlobsGoWithTheirJobAndRecipe(t *testing.T, s store.Store) {
 		Blobs: map[string][]byte{"dd4": []byte("new job's body")}}); err != nil {
 		t.Fatal(err)
 	}
-	res := pruneAll(t, s, "r1", time.Time{}, 1, 100)
+	res := PruneAll(t, s, "r1", time.Time{}, 1, 100)
 	if res.Jobs != 1 || res.Blobs != 1 {
 		t.Fatalf("pruned %+v, want the old job and its blob", res)
 	}

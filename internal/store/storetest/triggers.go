@@ -11,17 +11,6 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// startedRecipe stores a started polling recipe, the owner a trigger row needs.
-func startedRecipe(t testing.TB, s store.Store, id string) {
-	t.Helper()
-	now := time.Now()
-	err := s.CreateRecipe(context.Background(), store.Recipe{ID: id, Name: id, TriggerType: "polling", State: "started",
-		Doc: []byte(`{}`), CreatedAt: now, UpdatedAt: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func records(ids ...string) []store.SeenRecord {
 	out := make([]store.SeenRecord, len(ids))
 	for i, id := range ids {
@@ -34,7 +23,7 @@ func records(ids ...string) []store.SeenRecord {
 // took the poll over does, and the records start their jobs once.
 func triggerLeaseLostCreatesNothing(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	startedRecipe(t, s, "r1")
+	StartedRecipe(t, s, "r1")
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	if err := s.ArmTrigger(ctx, "r1", t0); err != nil {
 		t.Fatal(err)
@@ -74,7 +63,7 @@ func triggerLeaseLostCreatesNothing(t *testing.T, s store.Store) {
 // seen set is bounded.
 func triggerFiresOnceAndForgetsOldest(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	startedRecipe(t, s, "r1")
+	StartedRecipe(t, s, "r1")
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	poll := func(due time.Time, ids ...string) store.TriggerOutcome {
 		t.Helper()

@@ -28,7 +28,7 @@ func jsonEqual(t *testing.T, got, want []byte) bool {
 // state on; disarming forgets it all.
 func triggerStateFollowsClaimExtendComplete(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	startedRecipe(t, s, "r1")
+	StartedRecipe(t, s, "r1")
 	_, err := s.TriggerState(ctx, "r1")
 	wantErr(t, "state before the first arm", err, store.ErrNotFound)
 	t0 := epoch
@@ -94,8 +94,8 @@ func nextTriggerDueOfStartedRecipes(t *testing.T, s store.Store) {
 	if due, err := s.NextTriggerDue(ctx); err != nil || !due.IsZero() {
 		t.Fatalf("next due with no trigger: %v %v", due, err)
 	}
-	startedRecipe(t, s, "r1")
-	startedRecipe(t, s, "r2")
+	StartedRecipe(t, s, "r1")
+	StartedRecipe(t, s, "r2")
 	must(t, s.CreateRecipe(ctx, store.Recipe{ID: "r3", Name: "r3", TriggerType: "schedule", State: "stopped", Doc: []byte(`{}`), CreatedAt: epoch, UpdatedAt: epoch}))
 	must(t, s.ArmTrigger(ctx, "r1", epoch.Add(time.Hour)))
 	must(t, s.ArmTrigger(ctx, "r2", epoch.Add(time.Minute)))
