@@ -11,10 +11,6 @@ import (
 	"github.com/patchbay/patchbay/internal/httpx"
 )
 
-// DefaultIntakeBytes is the default server-wide cap on webhook body bytes
-// being read and parsed at once.
-const DefaultIntakeBytes = 64 << 20
-
 // firstChunk is the buffer a body of unknown or large length starts with;
 // the buffer doubles as bytes arrive, never past the declared length or
 // the body limit.
