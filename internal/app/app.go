@@ -68,7 +68,13 @@ type App struct {
 // OpenStore opens the configured database and the secret key. Commands
 // that only need storage (token create) use it without starting a server.
 func OpenStore(ctx context.Context, cfg config.Config) (store.Store, *secret.Box, error) {
-	if err := checkDatabase(cfg); err != nil {
+	return openStore(ctx, cfg, nil)
+}
+
+// openStore is OpenStore, logging to log (when not nil) what it had to
+// change to make the data folder private.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, *secret.Box, error) {
+	if err := prepareDataDir(cfg, log); err != nil {
 		return nil, nil, err
 	}
 	key, err := secret.LoadOrCreateKey(cfg.SecretKey, cfg.DataDir)
@@ -79,31 +85,35 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, *secret.Box
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := OpenDatabase(ctx, cfg)
+	s, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	return s, box, nil
 }
 
-// OpenDatabase opens the database the configuration names: the one place
-// that chooses a backend (SQLite in the data folder today). Commands that
+// OpenDatabase opens the database the configuration names. Commands that
 // bring their own keys (secrets rotate-key) use it directly.
 func OpenDatabase(ctx context.Context, cfg config.Config) (store.Store, error) {
-	if err := checkDatabase(cfg); err != nil {
+	if err := prepareDataDir(cfg, nil); err != nil {
 		return nil, err
 	}
-	if _, err := makePrivate(cfg.DataDir); err != nil {
-		return nil, err
-	}
+	return openDatabase(ctx, cfg)
+}
+
+// openDatabase is the one place that chooses a backend (SQLite in the data
+// folder today).
+func openDatabase(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return sqlite.Open(ctx, cfg.DataDir, sqlite.Options{})
 }
 
-func checkDatabase(cfg config.Config) error {
+// prepareDataDir refuses a database this version cannot open, then makes
+// the data folder private (once per open: it walks the whole folder).
+func prepareDataDir(cfg config.Config, log *slog.Logger) error {
 	if cfg.DatabaseURL != "" {
 		return errors.New("database-url: PostgreSQL is not available yet; leave it empty to use SQLite in the data folder")
 	}
-	return nil
+	return makeDataDirPrivate(cfg.DataDir, log)
 }
 
 // EnsureWorkspace returns the workspace, creating it with a random 36-character
@@ -123,12 +133,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if cfg.BaseURL == "" {
 		return nil, errors.New("base-url: unknown while the port is 0: bind the address first (app.Listen) or set base-url")
 	}
-	if cfg.DatabaseURL == "" {
-		if err := makeDataDirPrivate(cfg.DataDir, log); err != nil {
-			return nil, err
-		}
-	}
-	s, box, err := OpenStore(ctx, cfg)
+	s, box, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -65,10 +65,11 @@ func makePrivate(dir string) ([]string, error) {
 	return changed, err
 }
 
-// makeDataDirPrivate runs makePrivate and logs what it changed.
+// makeDataDirPrivate runs makePrivate and logs what it changed (log may
+// be nil: the CLI's storage commands say nothing).
 func makeDataDirPrivate(dir string, log *slog.Logger) error {
 	changed, err := makePrivate(dir)
-	if len(changed) > 0 {
+	if len(changed) > 0 && log != nil {
 		log.Warn("data folder was open to other users; made it private to its owner", "data_dir", dir, "changed", strings.Join(changed, "; "))
 	}
 	return err

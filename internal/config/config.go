@@ -55,7 +55,7 @@ func Default() Config {
 		JobLease:        30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
 		RetryBase:       time.Second,
-		Intake:          DefaultIntakeLimits(),
+		Intake:          IntakeLimits{MaxIntakeBytes: DefaultMaxIntakeBytes},
 
 		JobDeadline:          time.Hour,
 		MaxRecordedBodyBytes: 1 << 20,
@@ -87,7 +87,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long running steps may finish on shutdown before they are re-queued (env PATCHBAY_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiler on this address, e.g. 127.0.0.1:6060 (env PATCHBAY_PPROF_ADDR); empty: off")
 	fs.DurationVar(&c.RetryBase, "retry-base", c.RetryBase, "first retry delay of a failed step (env PATCHBAY_RETRY_BASE)")
-	c.Intake.flags(fs)
+	c.intakeFlags(fs)
 	c.jobLimitFlags(fs)
 	c.retentionFlags(fs)
 }
@@ -153,7 +153,7 @@ func (c *Config) Validate() error {
 	if err := c.validateRetention(); err != nil {
 		return err
 	}
-	return c.Intake.validate(c.MaxBodyBytes)
+	return c.validateIntake()
 }
 
 // AnyPort says whether addr asks the system to pick the port (":0").

@@ -18,21 +18,22 @@ type IntakeLimits struct {
 	WebhookRateBurst int
 }
 
-// DefaultIntakeLimits: 64 MiB of bodies in flight (six bodies at the 10 MiB
-// body limit, thousands of ordinary webhooks), and no default rate limit.
-func DefaultIntakeLimits() IntakeLimits {
-	return IntakeLimits{MaxIntakeBytes: 64 << 20}
-}
+// DefaultMaxIntakeBytes is 64 MiB of bodies in flight: six bodies at the
+// 10 MiB body limit, thousands of ordinary webhooks. There is no default
+// rate limit.
+const DefaultMaxIntakeBytes = 64 << 20
 
-func (l *IntakeLimits) flags(fs *flag.FlagSet) {
+func (c *Config) intakeFlags(fs *flag.FlagSet) {
+	l := &c.Intake
 	fs.Int64Var(&l.MaxIntakeBytes, "max-intake-bytes", l.MaxIntakeBytes, "webhook body bytes read and parsed at once by the whole server; past it intake answers 503 with Retry-After (env PATCHBAY_MAX_INTAKE_BYTES)")
 	fs.Float64Var(&l.WebhookRateLimit, "webhook-rate-limit", l.WebhookRateLimit, "default rate limit of every webhook event, deliveries per second, answered 429 past it; a trigger's rate_limit wins; 0: none (env PATCHBAY_WEBHOOK_RATE_LIMIT)")
 	fs.IntVar(&l.WebhookRateBurst, "webhook-rate-burst", l.WebhookRateBurst, "burst of the default webhook rate limit; 0: the rate rounded up (env PATCHBAY_WEBHOOK_RATE_BURST)")
 }
 
-func (l *IntakeLimits) validate(maxBodyBytes int64) error {
-	if l.MaxIntakeBytes < maxBodyBytes {
-		return fmt.Errorf("max-intake-bytes: %d is below max-body-bytes (%d): a body at the limit could never be taken", l.MaxIntakeBytes, maxBodyBytes)
+func (c *Config) validateIntake() error {
+	l := &c.Intake
+	if l.MaxIntakeBytes < c.MaxBodyBytes {
+		return fmt.Errorf("max-intake-bytes: %d is below max-body-bytes (%d): a body at the limit could never be taken", l.MaxIntakeBytes, c.MaxBodyBytes)
 	}
 	if l.WebhookRateLimit < 0 {
 		return errors.New("webhook-rate-limit: must not be negative")

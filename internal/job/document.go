@@ -12,10 +12,12 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // FromStore shapes a stored job as the API's job document.
 func FromStore(j store.Job) (Document, error) {
-	steps, warnings, err := decodeSteps(j.Steps)
+	// One decode gives the steps, the warnings and the stored mode.
+	rec, err := decodeRecord(j.Steps)
 	if err != nil {
 		return Document{}, fmt.Errorf("job %s: stored steps: %w", j.ID, err)
 	}
+	steps, warnings := rec.Steps, rec.Warnings
 	if steps == nil {
 		steps = []StepRecord{}
 	}
@@ -26,7 +28,7 @@ func FromStore(j store.Job) (Document, error) {
 		ID: j.ID, RecipeID: j.RecipeID, EventID: j.EventID, Status: j.Status,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
 		Trigger: Trigger{Output: j.Trigger}, Steps: steps, Error: strPtr(j.Error),
-		Warnings: warnings, Stored: storedMode(j.Steps),
+		Warnings: warnings, Stored: rec.Stored,
 	}, nil
 }
 

@@ -32,20 +32,15 @@ func (r *Runner) register(ctx context.Context) error {
 // drained.
 func (r *Runner) liveness() {
 	defer close(r.livenessDone)
-	t := time.NewTicker(beatInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.drained:
-			return
-		case <-t.C:
-		}
-		ctx := context.Background()
-		if err := r.Store.Beat(ctx, r.Owner); err != nil {
-			r.Log.Error("liveness beat", "err", err)
-		}
-		r.releaseDead(ctx)
+	r.every(beatInterval, r.beat)
+}
+
+func (r *Runner) beat() {
+	ctx := context.Background()
+	if err := r.Store.Beat(ctx, r.Owner); err != nil {
+		r.Log.Error("liveness beat", "err", err)
 	}
+	r.releaseDead(ctx)
 }
 
 func (r *Runner) releaseDead(ctx context.Context) {

@@ -118,9 +118,16 @@ type Summary struct {
 // decodeSteps reads the stored steps column: a JSON array of step records
 // (no warnings) or {"steps": [...], "warnings": [...]}.
 func decodeSteps(b []byte) ([]StepRecord, []Warning, error) {
+	blob, err := decodeRecord(b)
+	return blob.Steps, blob.Warnings, err
+}
+
+// decodeRecord reads a steps column whole: a bare list of steps, or the
+// stepsBlob with warnings and the `store: metadata` marker.
+func decodeRecord(b []byte) (stepsBlob, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return nil, nil, nil
+		return stepsBlob{}, nil
 	}
 	dec := json.NewDecoder(bytesReader(b))
 	// Numbers stay exact: a later step's pills read earlier outputs.
@@ -128,15 +135,15 @@ func decodeSteps(b []byte) ([]StepRecord, []Warning, error) {
 	if b[0] == '{' {
 		var blob stepsBlob
 		if err := dec.Decode(&blob); err != nil {
-			return nil, nil, err
+			return stepsBlob{}, err
 		}
-		return blob.Steps, blob.Warnings, nil
+		return blob, nil
 	}
 	var steps []StepRecord
 	if err := dec.Decode(&steps); err != nil {
-		return nil, nil, err
+		return stepsBlob{}, err
 	}
-	return steps, nil, nil
+	return stepsBlob{Steps: steps}, nil
 }
 
 // encodeSteps is the inverse of decodeSteps.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"iter"
 
 	"github.com/patchbay/patchbay/internal/queue"
 )
@@ -135,13 +136,8 @@ func (rec *record) omit(steps []StepRecord, excess, maxJob int64) {
 	}
 	// Blobs no record names any more are not stored.
 	named := map[string]bool{}
-	for _, sr := range steps {
-		if sr.Input != nil && sr.Input.BodyBlob != nil {
-			named[sr.Input.BodyBlob.SHA256] = true
-		}
-		if sr.Output != nil && sr.Output.BodyBlob != nil {
-			named[sr.Output.BodyBlob.SHA256] = true
-		}
+	for ref := range namedBlobs(steps) {
+		named[ref.SHA256] = true
 	}
 	for k := range rec.blobs {
 		if !named[k] {
@@ -154,15 +150,24 @@ func (rec *record) omit(steps []StepRecord, excess, maxJob int64) {
 // counts twice: the bound stays simple and errs on the safe side).
 func blobBytes(steps []StepRecord) int64 {
 	var n int64
-	for _, sr := range steps {
-		if sr.Input != nil && sr.Input.BodyBlob != nil {
-			n += sr.Input.BodyBlob.Size
-		}
-		if sr.Output != nil && sr.Output.BodyBlob != nil {
-			n += sr.Output.BodyBlob.Size
-		}
+	for ref := range namedBlobs(steps) {
+		n += ref.Size
 	}
 	return n
+}
+
+// namedBlobs yields every blob the step records name, inputs and outputs.
+func namedBlobs(steps []StepRecord) iter.Seq[*BodyBlob] {
+	return func(yield func(*BodyBlob) bool) {
+		for _, sr := range steps {
+			if sr.Input != nil && sr.Input.BodyBlob != nil && !yield(sr.Input.BodyBlob) {
+				return
+			}
+			if sr.Output != nil && sr.Output.BodyBlob != nil && !yield(sr.Output.BodyBlob) {
+				return
+			}
+		}
+	}
 }
 
 // encodeBody is a body's recorded form: a raw response's text as it is,

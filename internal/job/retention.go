@@ -75,18 +75,3 @@ func nonNilWarnings(ws []Warning) []Warning {
 	}
 	return ws
 }
-
-// storedMode reads the marker complete leaves in the steps column: the
-// StoreMetadata of a job recorded without bodies, "" otherwise.
-func storedMode(b []byte) string {
-	if len(b) == 0 || b[0] != '{' {
-		return ""
-	}
-	var m struct {
-		Stored string `json:"stored"`
-	}
-	if json.Unmarshal(b, &m) != nil {
-		return ""
-	}
-	return m.Stored
-}

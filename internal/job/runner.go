@@ -211,10 +211,10 @@ func (r *Runner) claimLoop() {
 	}
 }
 
-// heartbeat renews the leases of running jobs well before they expire,
-// until Stop has drained every worker.
-func (r *Runner) heartbeat() {
-	t := time.NewTicker(r.Lease / 3)
+// every calls fn every d until Stop has drained every worker: the shape
+// of the runner's background loops (heartbeat, liveness).
+func (r *Runner) every(d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -222,15 +222,25 @@ func (r *Runner) heartbeat() {
 			return
 		case <-t.C:
 		}
-		r.mu.Lock()
-		ids := make([]string, 0, len(r.inflight))
-		for id := range r.inflight {
-			ids = append(ids, id)
-		}
-		r.mu.Unlock()
-		if err := r.Store.Extend(context.Background(), r.Owner, ids, r.Lease); err != nil {
-			r.Log.Error("extend job leases", "err", err)
-		}
+		fn()
+	}
+}
+
+// heartbeat renews the leases of running jobs well before they expire,
+// until Stop has drained every worker.
+func (r *Runner) heartbeat() {
+	r.every(r.Lease/3, r.extendLeases)
+}
+
+func (r *Runner) extendLeases() {
+	r.mu.Lock()
+	ids := make([]string, 0, len(r.inflight))
+	for id := range r.inflight {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	if err := r.Store.Extend(context.Background(), r.Owner, ids, r.Lease); err != nil {
+		r.Log.Error("extend job leases", "err", err)
 	}
 }
 

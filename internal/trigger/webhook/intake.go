@@ -11,10 +11,6 @@ import (
 	"github.com/patchbay/patchbay/internal/httpx"
 )
 
-// DefaultIntakeBytes is the default server-wide cap on webhook body bytes
-// being read and parsed at once.
-const DefaultIntakeBytes = 64 << 20
-
 // firstChunk is the buffer a body of unknown or large length starts with;
 // the buffer doubles as bytes arrive, never past the declared length or
 // the body limit.
@@ -83,10 +79,15 @@ func (h *heldBody) release() {
 // A declared length is taken from the budget whole before reading (a
 // request the budget cannot carry is refused before it costs anything); a
 // body of unknown length takes budget for each larger buffer as it grows.
-// The caller must release the returned body.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *IntakeBudget) (heldBody, *httpx.Error) {
+// The caller must release the returned body; on an error nothing is held.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *IntakeBudget) (hb heldBody, e *httpx.Error) {
 	declared := r.ContentLength
-	hb := heldBody{budget: budget}
+	hb.budget = budget
+	defer func() {
+		if e != nil {
+			hb.release()
+		}
+	}()
 	if declared > limit {
 		return hb, tooLarge(limit)
 	}
@@ -117,7 +118,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *Intak
 				var probe [1]byte
 				n, err := src.Read(probe[:])
 				if n > 0 || isTooLarge(err) {
-					hb.release()
 					return hb, tooLarge(limit)
 				}
 				if err == nil {
@@ -126,13 +126,11 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *Intak
 				if errors.Is(err, io.EOF) {
 					break
 				}
-				hb.release()
 				return hb, unreadable(err)
 			}
 			if declared < 0 {
 				// Charge the new buffer now; the old one is given back once copied.
 				if !budget.take(next) {
-					hb.release()
 					return hb, overloaded()
 				}
 				hb.held += next
@@ -153,7 +151,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, budget *Intak
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		hb.release()
 		if isTooLarge(err) {
 			return hb, tooLarge(limit)
 		}
