@@ -17,7 +17,8 @@
   // would invite edits that silently do nothing). The page names them,
   // from the API's view type: this file keeps no list of its own.
   const SERVER_KEYS = metaList("patchbay-recipe-server-fields");
-  const CONNECTION_SERVER_KEYS = metaList("patchbay-connection-server-fields");
+  // A connection's id is in its document but named by the URL of a save.
+  const CONNECTION_EDIT_SKIP = ["id", ...metaList("patchbay-connection-server-fields")];
 
   // metaList reads a space-separated list from a <meta> of the page.
   function metaList(name) {
@@ -508,12 +509,12 @@
       if (!v.alive) return;
       const tokens = (data && data.tokens) || [];
       if (tokens.length === 0) {
-        fill(list, h("p", { class: "empty", text: "No API tokens." }));
+        fill(list, h("div", { class: "empty" }, h("p", { text: "No API tokens." })));
         return;
       }
       fill(list, h("div", { class: "table-wrap" }, h("table", { class: "table tokens" },
-        h("thead", {}, h("tr", {}, ...["Name", "Created", "Last used", ""].map((c) => h("th", { text: c })))),
-        h("tbody", {}, ...tokens.map((t) => h("tr", { class: "token", "data-token": t.name },
+        h("thead", {}, h("tr", {}, ["Name", "Created", "Last used", ""].map((c) => h("th", { text: c })))),
+        h("tbody", {}, tokens.map((t) => h("tr", { class: "token", "data-token": t.name },
           h("td", { text: t.name }),
           h("td", {}, timeEl(t.created_at)),
           h("td", {}, t.last_used_at ? timeEl(t.last_used_at, true) : "never"),
@@ -525,7 +526,7 @@
             } catch (e) {
               v.fail(e);
             }
-          }, "button danger"))))))));
+          }, "button small danger"))))))));
     }
     await load();
   }
@@ -771,13 +772,11 @@
       h("section", { class: "panel" }, editor.el));
   }
 
-  // editableDoc is the recipe without the fields the server adds.
-  function editableDoc(r) {
-    const doc = {};
-    for (const [k, val] of Object.entries(r)) {
-      if (!SERVER_KEYS.includes(k)) doc[k] = val;
-    }
-    return JSON.stringify(doc, null, 2);
+  // editableDoc is a view without the fields the server adds (serverKeys,
+  // the recipe's unless given), as the editor shows it.
+  function editableDoc(view, serverKeys) {
+    const skip = serverKeys || SERVER_KEYS;
+    return JSON.stringify(Object.fromEntries(Object.entries(view).filter(([k]) => !skip.includes(k))), null, 2);
   }
 
   async function recipeView(v, main, id) {
@@ -1443,11 +1442,10 @@
         }
         if (!v.alive) return;
       }
-      const doc = c ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "id" && !CONNECTION_SERVER_KEYS.includes(k)))
-        : NEW_CONNECTION;
       const cancel = button("Cancel", () => editSlot.replaceChildren());
       const editor = jsonEditor(v, {
-        value: JSON.stringify(doc, null, 2),
+        // The document edited is the one the ETag names, not the list's copy.
+        value: current ? editableDoc(current, CONNECTION_EDIT_SKIP) : JSON.stringify(NEW_CONNECTION, null, 2),
         rows: 16,
         label: "Connection document",
         saveLabel: c ? "Save" : "Create connection",
