@@ -486,7 +486,7 @@
         fill(created, h("section", { class: "panel" },
           h("h2", { text: "Token " + t.name + " created" }),
           h("p", { class: "muted small", text: "Copy it now: it is shown once, and only its hash is kept." }),
-          h("code", { class: "token-value", text: t.token }), " ", copyButton(t.token)));
+          copyable(t.token, "token-value")));
         await load();
       } catch (err) {
         v.fail(err);
@@ -696,7 +696,12 @@
 
   function copyableURL(url) {
     if (!url) return h("span", { class: "muted", text: "—" });
-    return h("div", { class: "copyable" }, h("code", { class: "url", text: url }), copyButton(url));
+    return copyable(url, "url");
+  }
+
+  // copyable shows a value to copy (a URL, a token) beside its Copy button.
+  function copyable(text, cls) {
+    return h("div", { class: "copyable" }, h("code", { class: cls, text: text }), copyButton(text));
   }
 
   async function recipesView(v, main) {
