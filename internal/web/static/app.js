@@ -98,6 +98,22 @@
     return h("p", { class: "muted loading", text: "Loading…" });
   }
 
+  // loadList reads a list answer's member key into the view's list slot:
+  // the items, or null when the read failed (the slot is emptied and the
+  // error shown) or the view is gone.
+  async function loadList(v, list, path, key) {
+    let data;
+    try {
+      data = await api("GET", path);
+    } catch (e) {
+      list.replaceChildren();
+      v.fail(e);
+      return null;
+    }
+    if (!v.alive) return null;
+    return (data && data[key]) || [];
+  }
+
   // ------------------------------------------------------------- format
 
   function fmtTime(iso) {
@@ -499,15 +515,8 @@
       form, created, list);
 
     async function load() {
-      let data;
-      try {
-        data = await api("GET", "/tokens");
-      } catch (e) {
-        list.replaceChildren();
-        return v.fail(e);
-      }
-      if (!v.alive) return;
-      const tokens = (data && data.tokens) || [];
+      const tokens = await loadList(v, list, "/tokens", "tokens");
+      if (!tokens) return;
       if (tokens.length === 0) {
         fill(list, h("div", { class: "empty" }, h("p", { text: "No API tokens." })));
         return;
@@ -710,15 +719,8 @@
     main.append(h("div", { class: "page-head" },
       h("h1", { text: "Recipes" }),
       h("div", { class: "actions" }, link("/recipes/new", "New recipe", "button primary"))), list);
-    let data;
-    try {
-      data = await api("GET", "/recipes");
-    } catch (e) {
-      list.replaceChildren();
-      return v.fail(e);
-    }
-    if (!v.alive) return;
-    const recipes = (data && data.recipes) || [];
+    const recipes = await loadList(v, list, "/recipes", "recipes");
+    if (!recipes) return;
     if (recipes.length === 0) {
       fill(list, h("div", { class: "empty" },
         h("p", { text: "No recipes yet." }),
@@ -1471,15 +1473,8 @@
     }
 
     async function load() {
-      let data;
-      try {
-        data = await api("GET", "/connections");
-      } catch (e) {
-        list.replaceChildren();
-        return v.fail(e);
-      }
-      if (!v.alive) return;
-      const conns = (data && data.connections) || [];
+      const conns = await loadList(v, list, "/connections", "connections");
+      if (!conns) return;
       if (conns.length === 0) {
         fill(list, h("div", { class: "empty" },
           h("p", { text: "No connections yet." }),
