@@ -134,7 +134,7 @@ func mapStoreError(err error) error {
 	return err
 }
 
-// readJSON reads a bounded request body.
+// readBody reads a bounded request body.
 func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxDocumentBytes+1))
 	if err != nil {

@@ -34,7 +34,7 @@ func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respondSavedConnection(w, r, sc.ID, http.StatusCreated)
+	return a.answerSavedConnection(w, r, sc, http.StatusCreated)
 }
 
 func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
@@ -50,11 +50,13 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.respondSavedConnection(w, r, sc.ID, http.StatusOK)
+	return a.answerSavedConnection(w, r, sc, http.StatusOK)
 }
 
-func (a *API) respondConnection(w http.ResponseWriter, r *http.Request, id string, status int) error {
-	sc, v, err := a.storedView(r, id)
+// answerConnection answers a connection's view with its version as the
+// ETag, the value an If-Match of a later PUT or DELETE names.
+func (a *API) answerConnection(w http.ResponseWriter, r *http.Request, sc store.Connection, status int) error {
+	v, err := a.connectionView(r, sc)
 	if err != nil {
 		return err
 	}
@@ -63,13 +65,13 @@ func (a *API) respondConnection(w http.ResponseWriter, r *http.Request, id strin
 	return nil
 }
 
-// respondSavedConnection answers a create or update: the stored document
-// and, when the connection has a test request (and is not OAuth2, whose
-// test needs a user's grant first), the result of running it. The
+// answerSavedConnection answers a create or update with the row the write
+// stored and, when the connection has a test request (and is not OAuth2,
+// whose test needs a user's grant first), the result of running it. The
 // connection stays saved whatever the test says: the result tells the
 // user why it failed.
-func (a *API) respondSavedConnection(w http.ResponseWriter, r *http.Request, id string, status int) error {
-	sc, v, err := a.storedView(r, id)
+func (a *API) answerSavedConnection(w http.ResponseWriter, r *http.Request, sc store.Connection, status int) error {
+	v, err := a.connectionView(r, sc)
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,11 @@ func (a *API) respondSavedConnection(w http.ResponseWriter, r *http.Request, id 
 }
 
 func (a *API) getConnection(w http.ResponseWriter, r *http.Request) error {
-	return a.respondConnection(w, r, r.PathValue("id"), http.StatusOK)
+	sc, err := a.Store.Connection(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return a.answerConnection(w, r, sc, http.StatusOK)
 }
 
 func (a *API) listConnections(w http.ResponseWriter, r *http.Request) error {

@@ -170,16 +170,6 @@ func (a *API) connectionView(r *http.Request, sc store.Connection) (apiview.Conn
 	return v, a.addOAuth2View(r, &v)
 }
 
-// storedView reads a connection and shapes it for the API.
-func (a *API) storedView(r *http.Request, id string) (store.Connection, apiview.ConnectionView, error) {
-	sc, err := a.Store.Connection(r.Context(), id)
-	if err != nil {
-		return sc, apiview.ConnectionView{}, err
-	}
-	v, err := a.connectionView(r, sc)
-	return sc, v, err
-}
-
 // addOAuth2View fills the OAuth2 part of a connection view.
 func (a *API) addOAuth2View(r *http.Request, v *apiview.ConnectionView) error {
 	if v.Type != connection.TypeHTTPOAuth2 || a.OAuth == nil {

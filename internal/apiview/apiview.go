@@ -14,6 +14,7 @@ package apiview
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,15 +158,20 @@ type ErrorEnvelope struct {
 	Error *Error `json:"error"`
 }
 
+// The names are read from the types once: every recipe or connection
+// write strips them.
+var (
+	recipeServerFieldNames     = jsonNames(reflect.TypeFor[RecipeServerFields]())
+	connectionServerFieldNames = jsonNames(reflect.TypeFor[ConnectionServerFields]())
+)
+
 // RecipeServerFieldNames are the JSON names of RecipeServerFields, in
 // order: the recipe fields the server owns.
-func RecipeServerFieldNames() []string { return jsonNames(reflect.TypeFor[RecipeServerFields]()) }
+func RecipeServerFieldNames() []string { return slices.Clone(recipeServerFieldNames) }
 
 // ConnectionServerFieldNames are the JSON names of ConnectionServerFields
 // (the embedded OAuth2 status included).
-func ConnectionServerFieldNames() []string {
-	return jsonNames(reflect.TypeFor[ConnectionServerFields]())
-}
+func ConnectionServerFieldNames() []string { return slices.Clone(connectionServerFieldNames) }
 
 // jsonNames lists the JSON member names of a struct's fields, following
 // embedded structs as encoding/json does.
@@ -198,12 +204,12 @@ func jsonNames(t reflect.Type) []string {
 // is taken as its document. Anything that is not a JSON object, or holds
 // no server-owned member, is returned unchanged (the document decoder
 // then reports what is wrong with it, with its line and column).
-func StripRecipeServerFields(b []byte) []byte { return stripMembers(b, RecipeServerFieldNames()) }
+func StripRecipeServerFields(b []byte) []byte { return stripMembers(b, recipeServerFieldNames) }
 
 // StripConnectionServerFields is StripRecipeServerFields for a connection
 // document.
 func StripConnectionServerFields(b []byte) []byte {
-	return stripMembers(b, ConnectionServerFieldNames())
+	return stripMembers(b, connectionServerFieldNames)
 }
 
 func stripMembers(b []byte, names []string) []byte {

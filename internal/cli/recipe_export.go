@@ -18,9 +18,9 @@ import (
 // or with --all DIR writes every recipe to its own file in DIR. The file
 // is the recipe's document: the view less the fields the server owns
 // (apiview.RecipeServerFields), the id among them, so a file is applied
-// by name. Write-only secrets come
-// back from the server as "set" and are exported as is, so a file never
-// holds a secret; applying it keeps the stored secret.
+// by name. Write-only secrets come back from the server as "set" and are
+// exported as is, so a file never holds a secret; applying it keeps the
+// stored secret.
 func recipeExport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	cmd := newAPICommand("recipe export", recipeExportUsage, getenv)
 	format := cmd.flags.String("o", "yaml", "output format: yaml or json")

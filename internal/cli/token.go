@@ -19,7 +19,7 @@ import (
 // exists.
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
-		return &usageError{msg: `token: want "token create", "token list" or "token revoke ID"`}
+		return errUsage(`token: want "token create", "token list" or "token revoke ID"`)
 	}
 	switch args[0] {
 	case "create":
@@ -29,7 +29,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	case "revoke":
 		return runTokenRevoke(ctx, args[1:], stdout, stderr, getenv)
 	}
-	return &usageError{msg: fmt.Sprintf(`token: unknown subcommand %q: want "token create", "token list" or "token revoke ID"`, args[0])}
+	return errUsage(`token: unknown subcommand %q: want "token create", "token list" or "token revoke ID"`, args[0])
 }
 
 func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

@@ -187,40 +187,45 @@ func decodeError(status int, data []byte) *Error {
 	return e
 }
 
+// call sends one API call with Do and returns its answer decoded as T.
+// The answer is read after Do returns: in `return v, c.Do(…, &v)` Go
+// leaves unspecified whether v is read before or after the call.
+func call[T any](ctx context.Context, c *Client, method, path string, body any) (T, error) {
+	var v T
+	err := c.Do(ctx, method, path, body, &v)
+	return v, err
+}
+
 func recipePath(id string) string     { return "/api/v1/recipes/" + url.PathEscape(id) }
 func connectionPath(id string) string { return "/api/v1/connections/" + url.PathEscape(id) }
 func jobPath(id string) string        { return "/api/v1/jobs/" + url.PathEscape(id) }
 
 // Workspace reads the workspace: its webhook token and base URL.
 func (c *Client) Workspace(ctx context.Context) (apiview.WorkspaceView, error) {
-	var v apiview.WorkspaceView
-	return v, c.Do(ctx, "GET", "/api/v1/workspace", nil, &v)
+	return call[apiview.WorkspaceView](ctx, c, "GET", "/api/v1/workspace", nil)
 }
 
 // Recipes lists every recipe (list views: no datatree, drift or health).
 func (c *Client) Recipes(ctx context.Context) ([]apiview.RecipeView, error) {
-	var l apiview.RecipeList
-	return l.Recipes, c.Do(ctx, "GET", "/api/v1/recipes", nil, &l)
+	l, err := call[apiview.RecipeList](ctx, c, "GET", "/api/v1/recipes", nil)
+	return l.Recipes, err
 }
 
 // Recipe reads one recipe.
 func (c *Client) Recipe(ctx context.Context, id string) (apiview.RecipeView, error) {
-	var v apiview.RecipeView
-	return v, c.Do(ctx, "GET", recipePath(id), nil, &v)
+	return call[apiview.RecipeView](ctx, c, "GET", recipePath(id), nil)
 }
 
 // CreateRecipe stores a new recipe. doc is anything that encodes as the
 // recipe document (a recipe.Document, a map, or JSON bytes sent as is).
 func (c *Client) CreateRecipe(ctx context.Context, doc any) (apiview.RecipeView, error) {
-	var v apiview.RecipeView
-	return v, c.Do(ctx, "POST", "/api/v1/recipes", doc, &v)
+	return call[apiview.RecipeView](ctx, c, "POST", "/api/v1/recipes", doc)
 }
 
 // UpdateRecipe replaces a recipe's document; secrets reading "set" keep
 // their stored value.
 func (c *Client) UpdateRecipe(ctx context.Context, id string, doc any) (apiview.RecipeView, error) {
-	var v apiview.RecipeView
-	return v, c.Do(ctx, "PUT", recipePath(id), doc, &v)
+	return call[apiview.RecipeView](ctx, c, "PUT", recipePath(id), doc)
 }
 
 // DeleteRecipe deletes a recipe.
@@ -230,14 +235,12 @@ func (c *Client) DeleteRecipe(ctx context.Context, id string) error {
 
 // StartRecipe starts a recipe.
 func (c *Client) StartRecipe(ctx context.Context, id string) (apiview.RecipeView, error) {
-	var v apiview.RecipeView
-	return v, c.Do(ctx, "POST", recipePath(id)+"/start", nil, &v)
+	return call[apiview.RecipeView](ctx, c, "POST", recipePath(id)+"/start", nil)
 }
 
 // StopRecipe stops a recipe.
 func (c *Client) StopRecipe(ctx context.Context, id string) (apiview.RecipeView, error) {
-	var v apiview.RecipeView
-	return v, c.Do(ctx, "POST", recipePath(id)+"/stop", nil, &v)
+	return call[apiview.RecipeView](ctx, c, "POST", recipePath(id)+"/stop", nil)
 }
 
 // TestRecipe runs one job now and waits for it: from payload when it is
@@ -247,15 +250,13 @@ func (c *Client) TestRecipe(ctx context.Context, id string, payload any) (apivie
 	if payload != nil {
 		body = map[string]any{"payload": payload}
 	}
-	var j apiview.JobView
-	return j, c.Do(ctx, "POST", recipePath(id)+"/test", body, &j)
+	return call[apiview.JobView](ctx, c, "POST", recipePath(id)+"/test", body)
 }
 
 // RunRecipe starts one job of a started manual recipe with input as its
 // trigger output (nil: {}).
 func (c *Client) RunRecipe(ctx context.Context, id string, input any) (apiview.JobView, error) {
-	var j apiview.JobView
-	return j, c.Do(ctx, "POST", recipePath(id)+"/run", input, &j)
+	return call[apiview.JobView](ctx, c, "POST", recipePath(id)+"/run", input)
 }
 
 // JobsQuery filters and pages a recipe's jobs; zero values are the
@@ -282,44 +283,38 @@ func (c *Client) RecipeJobs(ctx context.Context, recipeID string, q JobsQuery) (
 	if len(v) > 0 {
 		path += "?" + v.Encode()
 	}
-	var l apiview.JobList
-	return l, c.Do(ctx, "GET", path, nil, &l)
+	return call[apiview.JobList](ctx, c, "GET", path, nil)
 }
 
 // Job reads one job document.
 func (c *Client) Job(ctx context.Context, id string) (apiview.JobView, error) {
-	var j apiview.JobView
-	return j, c.Do(ctx, "GET", jobPath(id), nil, &j)
+	return call[apiview.JobView](ctx, c, "GET", jobPath(id), nil)
 }
 
 // RerunJob starts a new job from an old one's trigger output.
 func (c *Client) RerunJob(ctx context.Context, id string) (apiview.JobView, error) {
-	var j apiview.JobView
-	return j, c.Do(ctx, "POST", jobPath(id)+"/rerun", nil, &j)
+	return call[apiview.JobView](ctx, c, "POST", jobPath(id)+"/rerun", nil)
 }
 
 // Connections lists every connection.
 func (c *Client) Connections(ctx context.Context) ([]apiview.ConnectionView, error) {
-	var l apiview.ConnectionList
-	return l.Connections, c.Do(ctx, "GET", "/api/v1/connections", nil, &l)
+	l, err := call[apiview.ConnectionList](ctx, c, "GET", "/api/v1/connections", nil)
+	return l.Connections, err
 }
 
 // Connection reads one connection.
 func (c *Client) Connection(ctx context.Context, id string) (apiview.ConnectionView, error) {
-	var v apiview.ConnectionView
-	return v, c.Do(ctx, "GET", connectionPath(id), nil, &v)
+	return call[apiview.ConnectionView](ctx, c, "GET", connectionPath(id), nil)
 }
 
 // CreateConnection stores a new connection (doc as for CreateRecipe).
 func (c *Client) CreateConnection(ctx context.Context, doc any) (apiview.ConnectionView, error) {
-	var v apiview.ConnectionView
-	return v, c.Do(ctx, "POST", "/api/v1/connections", doc, &v)
+	return call[apiview.ConnectionView](ctx, c, "POST", "/api/v1/connections", doc)
 }
 
 // UpdateConnection replaces a connection's document.
 func (c *Client) UpdateConnection(ctx context.Context, id string, doc any) (apiview.ConnectionView, error) {
-	var v apiview.ConnectionView
-	return v, c.Do(ctx, "PUT", connectionPath(id), doc, &v)
+	return call[apiview.ConnectionView](ctx, c, "PUT", connectionPath(id), doc)
 }
 
 // DeleteConnection deletes a connection no recipe uses.
@@ -329,6 +324,5 @@ func (c *Client) DeleteConnection(ctx context.Context, id string) error {
 
 // TestConnection runs a connection's test request.
 func (c *Client) TestConnection(ctx context.Context, id string) (apiview.ConnectionTest, error) {
-	var t apiview.ConnectionTest
-	return t, c.Do(ctx, "POST", connectionPath(id)+"/test", nil, &t)
+	return call[apiview.ConnectionTest](ctx, c, "POST", connectionPath(id)+"/test", nil)
 }

@@ -26,9 +26,8 @@ func renderIndex(as *assets) (http.Handler, error) {
 		return nil, err
 	}
 	// The page names the fields the server adds to recipe and connection
-	// views, read
-	// from the API's view type, so the editor shows only the document
-	// without keeping a list of its own.
+	// views, read from the API's view types, so the editor shows only the
+	// document without keeping a list of its own.
 	data := struct{ RecipeServerFields, ConnectionServerFields string }{
 		strings.Join(apiview.RecipeServerFieldNames(), " "), strings.Join(apiview.ConnectionServerFieldNames(), " ")}
 	var buf bytes.Buffer

@@ -17,7 +17,8 @@
   // would invite edits that silently do nothing). The page names them,
   // from the API's view type: this file keeps no list of its own.
   const SERVER_KEYS = metaList("patchbay-recipe-server-fields");
-  const CONNECTION_SERVER_KEYS = metaList("patchbay-connection-server-fields");
+  // A connection's id is in its document but named by the URL of a save.
+  const CONNECTION_EDIT_SKIP = ["id", ...metaList("patchbay-connection-server-fields")];
 
   // metaList reads a space-separated list from a <meta> of the page.
   function metaList(name) {
@@ -95,6 +96,22 @@
 
   function loading() {
     return h("p", { class: "muted loading", text: "Loading…" });
+  }
+
+  // loadList reads a list answer's member key into the view's list slot:
+  // the items, or null when the read failed (the slot is emptied and the
+  // error shown) or the view is gone.
+  async function loadList(v, list, path, key) {
+    let data;
+    try {
+      data = await api("GET", path);
+    } catch (e) {
+      list.replaceChildren();
+      v.fail(e);
+      return null;
+    }
+    if (!v.alive) return null;
+    return (data && data[key]) || [];
   }
 
   // ------------------------------------------------------------- format
@@ -485,7 +502,7 @@
         fill(created, h("section", { class: "panel" },
           h("h2", { text: "Token " + t.name + " created" }),
           h("p", { class: "muted small", text: "Copy it now: it is shown once, and only its hash is kept." }),
-          h("code", { class: "token-value", text: t.token }), " ", copyButton(t.token)));
+          copyable(t.token, "token-value")));
         await load();
       } catch (err) {
         v.fail(err);
@@ -498,22 +515,15 @@
       form, created, list);
 
     async function load() {
-      let data;
-      try {
-        data = await api("GET", "/tokens");
-      } catch (e) {
-        list.replaceChildren();
-        return v.fail(e);
-      }
-      if (!v.alive) return;
-      const tokens = (data && data.tokens) || [];
+      const tokens = await loadList(v, list, "/tokens", "tokens");
+      if (!tokens) return;
       if (tokens.length === 0) {
-        fill(list, h("p", { class: "empty", text: "No API tokens." }));
+        fill(list, h("div", { class: "empty" }, h("p", { text: "No API tokens." })));
         return;
       }
       fill(list, h("div", { class: "table-wrap" }, h("table", { class: "table tokens" },
-        h("thead", {}, h("tr", {}, ...["Name", "Created", "Last used", ""].map((c) => h("th", { text: c })))),
-        h("tbody", {}, ...tokens.map((t) => h("tr", { class: "token", "data-token": t.name },
+        h("thead", {}, h("tr", {}, ["Name", "Created", "Last used", ""].map((c) => h("th", { text: c })))),
+        h("tbody", {}, tokens.map((t) => h("tr", { class: "token", "data-token": t.name },
           h("td", { text: t.name }),
           h("td", {}, timeEl(t.created_at)),
           h("td", {}, t.last_used_at ? timeEl(t.last_used_at, true) : "never"),
@@ -525,7 +535,7 @@
             } catch (e) {
               v.fail(e);
             }
-          }, "button danger"))))))));
+          }, "button small danger"))))))));
     }
     await load();
   }
@@ -695,7 +705,12 @@
 
   function copyableURL(url) {
     if (!url) return h("span", { class: "muted", text: "—" });
-    return h("div", { class: "copyable" }, h("code", { class: "url", text: url }), copyButton(url));
+    return copyable(url, "url");
+  }
+
+  // copyable shows a value to copy (a URL, a token) beside its Copy button.
+  function copyable(text, cls) {
+    return h("div", { class: "copyable" }, h("code", { class: cls, text: text }), copyButton(text));
   }
 
   async function recipesView(v, main) {
@@ -704,15 +719,8 @@
     main.append(h("div", { class: "page-head" },
       h("h1", { text: "Recipes" }),
       h("div", { class: "actions" }, link("/recipes/new", "New recipe", "button primary"))), list);
-    let data;
-    try {
-      data = await api("GET", "/recipes");
-    } catch (e) {
-      list.replaceChildren();
-      return v.fail(e);
-    }
-    if (!v.alive) return;
-    const recipes = (data && data.recipes) || [];
+    const recipes = await loadList(v, list, "/recipes", "recipes");
+    if (!recipes) return;
     if (recipes.length === 0) {
       fill(list, h("div", { class: "empty" },
         h("p", { text: "No recipes yet." }),
@@ -771,13 +779,11 @@
       h("section", { class: "panel" }, editor.el));
   }
 
-  // editableDoc is the recipe without the fields the server adds.
-  function editableDoc(r) {
-    const doc = {};
-    for (const [k, val] of Object.entries(r)) {
-      if (!SERVER_KEYS.includes(k)) doc[k] = val;
-    }
-    return JSON.stringify(doc, null, 2);
+  // editableDoc is a view without the fields the server adds (serverKeys,
+  // the recipe's unless given), as the editor shows it.
+  function editableDoc(view, serverKeys) {
+    const skip = serverKeys || SERVER_KEYS;
+    return JSON.stringify(Object.fromEntries(Object.entries(view).filter(([k]) => !skip.includes(k))), null, 2);
   }
 
   async function recipeView(v, main, id) {
@@ -1443,11 +1449,10 @@
         }
         if (!v.alive) return;
       }
-      const doc = c ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "id" && !CONNECTION_SERVER_KEYS.includes(k)))
-        : NEW_CONNECTION;
       const cancel = button("Cancel", () => editSlot.replaceChildren());
       const editor = jsonEditor(v, {
-        value: JSON.stringify(doc, null, 2),
+        // The document edited is the one the ETag names, not the list's copy.
+        value: current ? editableDoc(current, CONNECTION_EDIT_SKIP) : JSON.stringify(NEW_CONNECTION, null, 2),
         rows: 16,
         label: "Connection document",
         saveLabel: c ? "Save" : "Create connection",
@@ -1468,15 +1473,8 @@
     }
 
     async function load() {
-      let data;
-      try {
-        data = await api("GET", "/connections");
-      } catch (e) {
-        list.replaceChildren();
-        return v.fail(e);
-      }
-      if (!v.alive) return;
-      const conns = (data && data.connections) || [];
+      const conns = await loadList(v, list, "/connections", "connections");
+      if (!conns) return;
       if (conns.length === 0) {
         fill(list, h("div", { class: "empty" },
           h("p", { text: "No connections yet." }),
