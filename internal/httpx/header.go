@@ -77,3 +77,13 @@ func isTokenChar(c byte) bool {
 	}
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
+
+// CheckURLScheme says what is wrong with scheme (any case) as the scheme
+// of a URL a step, a polling trigger or a connection's test request
+// fetches, or returns nil: the guarded client speaks http and https only.
+func CheckURLScheme(scheme string) error {
+	if s := strings.ToLower(scheme); s != "http" && s != "https" {
+		return fmt.Errorf("scheme %q is not http or https", scheme)
+	}
+	return nil
+}
