@@ -96,17 +96,12 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	// new OAuth2 tokens), so asking for it per attempt costs a lookup.
 	redact := conn.Redactor()
 	client := e.Client
-	timeout := r.Timeout
 	if conn != nil {
 		if client, err = conn.HTTPClient(e.Client); err != nil {
 			return Outcome{Input: recorded, Err: fmt.Errorf("connection: %v", err)}
 		}
-		// The connection's timeout stands in for the default, never for
-		// a timeout the step set itself.
-		if t := conn.Doc.RequestTimeout(); t > 0 && r.Step.Timeout == 0 {
-			timeout = t
-		}
 	}
+	timeout := r.attemptTimeout(conn)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	sent := &sentHeaders{}
@@ -164,6 +159,18 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 		o.Err, o.Retryable = tokenErr, tokenRetryable(tokenErr)
 	}
 	return o
+}
+
+// attemptTimeout is how long one attempt may take: the step's timeout,
+// else the connection's, else the default. The connection's timeout stands
+// in for the default, never for a timeout the step set itself.
+func (r *Request) attemptTimeout(conn *connection.Live) time.Duration {
+	if conn != nil && r.Step.Timeout == 0 {
+		if t := conn.Doc.RequestTimeout(); t > 0 {
+			return t
+		}
+	}
+	return r.Timeout
 }
 
 // answerDigest answers a 401's Digest challenge and resends the request

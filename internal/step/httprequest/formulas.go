@@ -12,18 +12,12 @@ import (
 // query, headers and body together spend at most pill.FormulaByteBudget
 // and pill.FormulaOpBudget, and a formula still running at the timeout
 // stops there, as the request itself would. The timeout is the one Do
-// gives the request: the step's, else the connection's, else the default.
-// Call cancel once rendering is done.
+// gives the request (attemptTimeout). Call cancel once rendering is done.
 func withFormulaBudget(ctx context.Context, r *Request, env pill.Env, conn *connection.Live) (pill.Env, context.CancelFunc) {
 	if env.Budget != nil {
 		return env, func() {}
 	}
-	timeout := r.Timeout
-	if conn != nil {
-		if t := conn.Doc.RequestTimeout(); t > 0 && r.Step.Timeout == 0 {
-			timeout = t
-		}
-	}
+	timeout := r.attemptTimeout(conn)
 	if timeout <= 0 {
 		env.Budget = pill.NewBudget(ctx)
 		return env, func() {}
