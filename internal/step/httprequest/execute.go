@@ -204,8 +204,7 @@ func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *h
 // even when rendering fails part-way (then it holds what was rendered).
 func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *connection.Live, idempotencyKey string) (*http.Request, *Input, error) {
 	in := &Input{Method: r.Step.Method, Headers: map[string]string{}}
-	env, cancelFormulas := withFormulaBudget(ctx, r, env, conn)
-	defer cancelFormulas()
+	env = withFormulaBudget(ctx, r, env, conn)
 	var u *url.URL
 	if r.staticURL != nil {
 		c := *r.staticURL
