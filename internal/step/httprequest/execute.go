@@ -130,10 +130,7 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	if err != nil {
 		return Outcome{Input: recorded, Err: describeTransportError(err, timeout, redact), Retryable: true}
 	}
-	out := &Output{Status: resp.StatusCode, Headers: flatten(resp.Header, nil)}
-	for k, v := range out.Headers {
-		out.Headers[k] = redact.String(v)
-	}
+	out := &Output{Status: resp.StatusCode, Headers: flatten(resp.Header, redact)}
 	if int64(len(raw)) > limit {
 		out.Body = nil
 		return Outcome{Input: recorded, Output: out, Err: fmt.Errorf("response body is over the %d-byte limit", limit)}
@@ -374,15 +371,14 @@ func parseResponse(format string, raw []byte) (any, error) {
 	return v, nil
 }
 
-// flatten turns headers into one string per name, values joined by ", ".
-func flatten(h http.Header, into map[string]string) map[string]string {
-	if into == nil {
-		into = make(map[string]string, len(h))
-	}
+// flatten turns headers into one string per name, values joined by ", ",
+// each passed through redact (nil: none).
+func flatten(h http.Header, redact *connection.Redactor) map[string]string {
+	out := make(map[string]string, len(h))
 	for k, vs := range h {
-		into[k] = strings.Join(vs, ", ")
+		out[k] = redact.String(strings.Join(vs, ", "))
 	}
-	return into
+	return out
 }
 
 func transportRetryable(err error) bool {
