@@ -55,7 +55,8 @@ var ErrFormulaBudget = errors.New("formula budget exceeded")
 type Budget struct {
 	ctx context.Context
 	// stop, when set, is a deadline of the budget's own (NewBudgetUntil).
-	stop      time.Time
+	// A pointer: a render's lazily made Budget stays in its size class.
+	stop      *time.Time
 	bytes     int
 	ops       int
 	nextCheck int
@@ -85,7 +86,7 @@ func NewBudget(ctx context.Context) *Budget {
 // deadlineEvery operations, and only when a formula runs that long.
 func NewBudgetUntil(ctx context.Context, stop time.Time) *Budget {
 	b := NewBudget(ctx)
-	b.stop = stop
+	b.stop = &stop
 	return b
 }
 
@@ -114,7 +115,7 @@ func (b *Budget) deadline() error {
 	if err := b.ctx.Err(); err != nil {
 		return fmt.Errorf("%w: stopped by the step's deadline: %w", ErrFormulaBudget, err)
 	}
-	if !b.stop.IsZero() && !time.Now().Before(b.stop) {
+	if b.stop != nil && !time.Now().Before(*b.stop) {
 		return fmt.Errorf("%w: stopped by the step's deadline: %w", ErrFormulaBudget, context.DeadlineExceeded)
 	}
 	return nil
