@@ -69,6 +69,18 @@ func CheckHeaderValue(value string) error {
 	return nil
 }
 
+// IsHeaderName reports whether name has the syntax of a header name: a
+// non-empty RFC 9110 token. Unlike CheckHeaderName it allows the headers
+// the transport owns, which an incoming request carries.
+func IsHeaderName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if !isTokenChar(name[i]) {
+			return false
+		}
+	}
+	return name != ""
+}
+
 // isTokenChar reports whether c may appear in an RFC 9110 token.
 func isTokenChar(c byte) bool {
 	switch {
