@@ -37,8 +37,10 @@ func (d *Document) requestProblems() []Problem {
 	if d.Test != nil && d.Test.URL != "" {
 		if u, err := url.Parse(strings.TrimSpace(d.Test.URL)); err != nil {
 			add("test.url", "%q is not a URL", d.Test.URL)
-		} else if u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" {
-			add("test.url", "scheme %q is not http or https", u.Scheme)
+		} else if u.Scheme != "" {
+			if err := httpx.CheckURLScheme(u.Scheme); err != nil {
+				add("test.url", "%v", err)
+			}
 		}
 	}
 	return ps

@@ -69,6 +69,18 @@ func CheckHeaderValue(value string) error {
 	return nil
 }
 
+// IsHeaderName reports whether name has the syntax of a header name: a
+// non-empty RFC 9110 token. Unlike CheckHeaderName it allows the headers
+// the transport owns, which an incoming request carries.
+func IsHeaderName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if !isTokenChar(name[i]) {
+			return false
+		}
+	}
+	return name != ""
+}
+
 // isTokenChar reports whether c may appear in an RFC 9110 token.
 func isTokenChar(c byte) bool {
 	switch {
@@ -76,4 +88,14 @@ func isTokenChar(c byte) bool {
 		return true
 	}
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// CheckURLScheme says what is wrong with scheme (any case) as the scheme
+// of a URL a step, a polling trigger or a connection's test request
+// fetches, or returns nil: the guarded client speaks http and https only.
+func CheckURLScheme(scheme string) error {
+	if s := strings.ToLower(scheme); s != "http" && s != "https" {
+		return fmt.Errorf("scheme %q is not http or https", scheme)
+	}
+	return nil
 }

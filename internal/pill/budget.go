@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -52,7 +53,10 @@ var ErrFormulaBudget = errors.New("formula budget exceeded")
 // step renders (Env.Budget), so that a step's URL, headers, query and body
 // together stay within it. A Budget is used by one goroutine at a time.
 type Budget struct {
-	ctx       context.Context
+	ctx context.Context
+	// stop, when set, is a deadline of the budget's own (NewBudgetUntil).
+	// A pointer: a render's lazily made Budget stays in its size class.
+	stop      *time.Time
 	bytes     int
 	ops       int
 	nextCheck int
@@ -74,6 +78,16 @@ func NewBudget(ctx context.Context) *Budget {
 		ctx = context.Background()
 	}
 	return &Budget{ctx: ctx, nextCheck: deadlineEvery}
+}
+
+// NewBudgetUntil is NewBudget whose evaluations also stop at stop. It
+// costs no timer and no derived context, which context.WithDeadline would
+// for every render: the time is only read where ctx would be, once every
+// deadlineEvery operations, and only when a formula runs that long.
+func NewBudgetUntil(ctx context.Context, stop time.Time) *Budget {
+	b := NewBudget(ctx)
+	b.stop = &stop
+	return b
 }
 
 // spend charges ops operations and bytes bytes, refusing the charge that
@@ -100,6 +114,9 @@ func (b *Budget) spend(ops, bytes int) error {
 func (b *Budget) deadline() error {
 	if err := b.ctx.Err(); err != nil {
 		return fmt.Errorf("%w: stopped by the step's deadline: %w", ErrFormulaBudget, err)
+	}
+	if b.stop != nil && !time.Now().Before(*b.stop) {
+		return fmt.Errorf("%w: stopped by the step's deadline: %w", ErrFormulaBudget, context.DeadlineExceeded)
 	}
 	return nil
 }

@@ -108,6 +108,26 @@ func TestFormulaStopsAtTheDeadline(t *testing.T) {
 	}
 }
 
+// TestFormulaStopsAtTheBudgetsOwnDeadline: NewBudgetUntil stops a formula
+// at its deadline as a context's deadline would, and not before it.
+func TestFormulaStopsAtTheBudgetsOwnDeadline(t *testing.T) {
+	env := hostileEnv(t)
+	// Some 40,000 operations: past deadlineEvery, within FormulaOpBudget.
+	tmpl := MustCompile(`{{ sum(map(1..10000, # * 2)) }}`)
+	env.Budget = NewBudgetUntil(context.Background(), time.Now().Add(-time.Second))
+	_, err := tmpl.Render(env)
+	if !errors.Is(err, ErrFormulaBudget) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the budget error wrapping context.DeadlineExceeded", err)
+	}
+	if !strings.Contains(err.Error(), "stopped by the step's deadline") {
+		t.Errorf("error %q does not say the deadline stopped it", err)
+	}
+	env.Budget = NewBudgetUntil(context.Background(), time.Now().Add(time.Hour))
+	if _, err := tmpl.Render(env); err != nil {
+		t.Fatalf("a deadline an hour away stopped the formula: %v", err)
+	}
+}
+
 // TestBudgetIsSharedByARender: a step's pills share the Env's budget, so
 // several pills cannot each spend a whole budget.
 func TestBudgetIsSharedByARender(t *testing.T) {

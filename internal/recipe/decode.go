@@ -49,23 +49,23 @@ func locate(b []byte) []Problem {
 		json.Unmarshal(b, &top)
 		return fieldProblems("", top, &Document{})
 	}
-	var verify map[string]json.RawMessage
-	if v, ok := raw.Trigger["verify"]; ok && json.Unmarshal(v, &verify) == nil {
-		delete(raw.Trigger, "verify")
-	}
 	// Objects inside the trigger are checked field by field too, so a
-	// wrong value is reported at its own path (trigger.dedupe.window).
-	var dedupe, rateLimit map[string]json.RawMessage
-	if v, ok := raw.Trigger["dedupe"]; ok && json.Unmarshal(v, &dedupe) == nil {
-		delete(raw.Trigger, "dedupe")
-	}
-	if v, ok := raw.Trigger["rate_limit"]; ok && json.Unmarshal(v, &rateLimit) == nil {
-		delete(raw.Trigger, "rate_limit")
+	// wrong value is reported at its own path (trigger.dedupe.window); one
+	// that is not an object stays in the trigger, reported at its name.
+	objects := []struct {
+		name   string
+		target any
+	}{{"verify", &Verify{}}, {"dedupe", &Dedupe{}}, {"rate_limit", &RateLimit{}}}
+	fields := make([]map[string]json.RawMessage, len(objects))
+	for i, o := range objects {
+		if v, ok := raw.Trigger[o.name]; ok && json.Unmarshal(v, &fields[i]) == nil {
+			delete(raw.Trigger, o.name)
+		}
 	}
 	ps := fieldProblems("trigger", raw.Trigger, &Trigger{})
-	ps = append(ps, fieldProblems("trigger.verify", verify, &Verify{})...)
-	ps = append(ps, fieldProblems("trigger.dedupe", dedupe, &Dedupe{})...)
-	ps = append(ps, fieldProblems("trigger.rate_limit", rateLimit, &RateLimit{})...)
+	for i, o := range objects {
+		ps = append(ps, fieldProblems("trigger."+o.name, fields[i], o.target)...)
+	}
 	for i, st := range raw.Steps {
 		ps = append(ps, fieldProblems(fmt.Sprintf("steps[%d]", i), st, &Step{})...)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/httpx"
 	"github.com/patchbay/patchbay/internal/pill"
 )
 
@@ -119,7 +120,7 @@ func (d *Document) validateIntake(add func(string, string, ...any)) {
 		case !dd.Disabled && dd.Header == "" && dd.Path == "" && dd.Window == 0:
 			add("trigger.dedupe", `give header, path or window (or "off"); leave dedupe out for the default headers`)
 		}
-		if dd.Header != "" && !isHeaderName(dd.Header) {
+		if h := dd.Header; h != "" && (len(h) > 256 || !httpx.IsHeaderName(h)) {
 			add("trigger.dedupe.header", "%q is not a header name", dd.Header)
 		}
 		if dd.Path != "" {
@@ -139,20 +140,4 @@ func (d *Document) validateIntake(add func(string, string, ...any)) {
 			add("trigger.rate_limit.burst", "must be between 1 and %d (0 means per_second rounded up)", MaxRatePerSecond)
 		}
 	}
-}
-
-// isHeaderName reports whether s is an HTTP field name (RFC 9110 token).
-func isHeaderName(s string) bool {
-	if s == "" || len(s) > 256 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0
-		if !ok {
-			return false
-		}
-	}
-	return true
 }

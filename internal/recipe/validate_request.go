@@ -44,8 +44,10 @@ func checkRequestURL(add func(string, string, ...any), path, src string) {
 		return // "is required" and pill syntax are reported elsewhere
 	}
 	if !t.Static() {
-		if scheme, ok := leadingScheme(src[:strings.Index(src, "{{")]); ok && !isHTTPScheme(scheme) {
-			add(path, "scheme %q is not http or https", scheme)
+		if scheme, ok := leadingScheme(src[:strings.Index(src, "{{")]); ok {
+			if err := httpx.CheckURLScheme(scheme); err != nil {
+				add(path, "%v", err)
+			}
 		}
 		return
 	}
@@ -54,12 +56,12 @@ func checkRequestURL(add func(string, string, ...any), path, src string) {
 		add(path, "%q is not a URL: %v", src, unwrapURLError(err))
 		return
 	}
-	switch {
-	case u.Scheme == "":
-		// Relative: resolved against the connection's base_url.
-	case !isHTTPScheme(u.Scheme):
-		add(path, "scheme %q is not http or https", u.Scheme)
-	case u.Host == "":
+	if u.Scheme == "" {
+		return // relative: resolved against the connection's base_url
+	}
+	if err := httpx.CheckURLScheme(u.Scheme); err != nil {
+		add(path, "%v", err)
+	} else if u.Host == "" {
 		add(path, "%q has no host", src)
 	}
 }
@@ -78,11 +80,6 @@ func leadingScheme(text string) (string, bool) {
 		}
 	}
 	return strings.ToLower(text[:i]), true
-}
-
-func isHTTPScheme(s string) bool {
-	s = strings.ToLower(s)
-	return s == "http" || s == "https"
 }
 
 func unwrapURLError(err error) error {

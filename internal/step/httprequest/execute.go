@@ -96,17 +96,12 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	// new OAuth2 tokens), so asking for it per attempt costs a lookup.
 	redact := conn.Redactor()
 	client := e.Client
-	timeout := r.Timeout
 	if conn != nil {
 		if client, err = conn.HTTPClient(e.Client); err != nil {
 			return Outcome{Input: recorded, Err: fmt.Errorf("connection: %v", err)}
 		}
-		// The connection's timeout stands in for the default, never for
-		// a timeout the step set itself.
-		if t := conn.Doc.RequestTimeout(); t > 0 && r.Step.Timeout == 0 {
-			timeout = t
-		}
 	}
+	timeout := r.attemptTimeout(conn)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	sent := &sentHeaders{}
@@ -135,10 +130,7 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 	if err != nil {
 		return Outcome{Input: recorded, Err: describeTransportError(err, timeout, redact), Retryable: true}
 	}
-	out := &Output{Status: resp.StatusCode, Headers: flatten(resp.Header, nil)}
-	for k, v := range out.Headers {
-		out.Headers[k] = redact.String(v)
-	}
+	out := &Output{Status: resp.StatusCode, Headers: flatten(resp.Header, redact)}
 	if int64(len(raw)) > limit {
 		out.Body = nil
 		return Outcome{Input: recorded, Output: out, Err: fmt.Errorf("response body is over the %d-byte limit", limit)}
@@ -164,6 +156,18 @@ func (e *Executor) Do(ctx context.Context, r *Request, env pill.Env, conn *conne
 		o.Err, o.Retryable = tokenErr, tokenRetryable(tokenErr)
 	}
 	return o
+}
+
+// attemptTimeout is how long one attempt may take: the step's timeout,
+// else the connection's, else the default. The connection's timeout stands
+// in for the default, never for a timeout the step set itself.
+func (r *Request) attemptTimeout(conn *connection.Live) time.Duration {
+	if conn != nil && r.Step.Timeout == 0 {
+		if t := conn.Doc.RequestTimeout(); t > 0 {
+			return t
+		}
+	}
+	return r.Timeout
 }
 
 // answerDigest answers a 401's Digest challenge and resends the request
@@ -197,8 +201,7 @@ func (e *Executor) answerDigest(ctx context.Context, client *http.Client, req *h
 // even when rendering fails part-way (then it holds what was rendered).
 func (e *Executor) build(ctx context.Context, r *Request, env pill.Env, conn *connection.Live, idempotencyKey string) (*http.Request, *Input, error) {
 	in := &Input{Method: r.Step.Method, Headers: map[string]string{}}
-	env, cancelFormulas := withFormulaBudget(ctx, r, env, conn)
-	defer cancelFormulas()
+	env = withFormulaBudget(ctx, r, env, conn)
 	var u *url.URL
 	if r.staticURL != nil {
 		c := *r.staticURL
@@ -368,15 +371,14 @@ func parseResponse(format string, raw []byte) (any, error) {
 	return v, nil
 }
 
-// flatten turns headers into one string per name, values joined by ", ".
-func flatten(h http.Header, into map[string]string) map[string]string {
-	if into == nil {
-		into = make(map[string]string, len(h))
-	}
+// flatten turns headers into one string per name, values joined by ", ",
+// each passed through redact (nil: none).
+func flatten(h http.Header, redact *connection.Redactor) map[string]string {
+	out := make(map[string]string, len(h))
 	for k, vs := range h {
-		into[k] = strings.Join(vs, ", ")
+		out[k] = redact.String(strings.Join(vs, ", "))
 	}
-	return into
+	return out
 }
 
 func transportRetryable(err error) bool {

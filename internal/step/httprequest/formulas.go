@@ -2,33 +2,27 @@ package httprequest
 
 import (
 	"context"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/connection"
 	"github.com/patchbay/patchbay/internal/pill"
 )
 
 // withFormulaBudget gives the attempt's pills one formula budget (unless
-// the caller gave one), whose context ends at the step's timeout: the URL,
-// query, headers and body together spend at most pill.FormulaByteBudget
-// and pill.FormulaOpBudget, and a formula still running at the timeout
-// stops there, as the request itself would. The timeout is the one Do
-// gives the request: the step's, else the connection's, else the default.
-// Call cancel once rendering is done.
-func withFormulaBudget(ctx context.Context, r *Request, env pill.Env, conn *connection.Live) (pill.Env, context.CancelFunc) {
+// the caller gave one) that stops at the step's timeout: the URL, query,
+// headers and body together spend at most pill.FormulaByteBudget and
+// pill.FormulaOpBudget, and a formula still running at the timeout stops
+// there, as the request itself would. The timeout is the one Do gives the
+// request (attemptTimeout). The deadline is the budget's own
+// (pill.NewBudgetUntil), so an attempt costs no timer for it.
+func withFormulaBudget(ctx context.Context, r *Request, env pill.Env, conn *connection.Live) pill.Env {
 	if env.Budget != nil {
-		return env, func() {}
+		return env
 	}
-	timeout := r.Timeout
-	if conn != nil {
-		if t := conn.Doc.RequestTimeout(); t > 0 && r.Step.Timeout == 0 {
-			timeout = t
-		}
-	}
-	if timeout <= 0 {
+	if timeout := r.attemptTimeout(conn); timeout > 0 {
+		env.Budget = pill.NewBudgetUntil(ctx, time.Now().Add(timeout))
+	} else {
 		env.Budget = pill.NewBudget(ctx)
-		return env, func() {}
 	}
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	env.Budget = pill.NewBudget(rctx)
-	return env, cancel
+	return env
 }

@@ -82,9 +82,5 @@ func (s *sentHeaders) record(in *Input, conn *connection.Live) {
 	if conn != nil {
 		h = conn.MaskHeaders(h)
 	}
-	redact := conn.Redactor()
-	in.Headers = flatten(h, nil)
-	for k, v := range in.Headers {
-		in.Headers[k] = redact.String(v)
-	}
+	in.Headers = flatten(h, conn.Redactor())
 }
