@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -161,9 +160,7 @@ func nonLoopbackIPv4(t *testing.T) string {
 			}
 		}
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("this host has no non-loopback IPv4 interface address")
-	}
-	t.Skip("this host has no non-loopback IPv4 interface address")
+	// A check that cannot run must fail, here as in CI.
+	t.Fatal("this host has no non-loopback IPv4 interface address")
 	return ""
 }
