@@ -18,8 +18,7 @@ import (
 func TestBadInputOnEveryRoute(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	recipeID := s.createRecipe(map[string]any{"name": "target", "trigger": map[string]any{"type": "webhook", "event": "target", "payload_type": "json"}, "steps": []any{}})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+recipeID+"/start", nil, nil)
+	recipeID := s.startRecipe(map[string]any{"name": "target", "trigger": map[string]any{"type": "webhook", "event": "target", "payload_type": "json"}, "steps": []any{}})
 	var conn struct {
 		ID string `json:"id"`
 	}

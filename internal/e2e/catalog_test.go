@@ -198,8 +198,7 @@ func TestAnotherProcessSeesAWriteWithinTheBound(t *testing.T) {
 	api := &server{t: t, URL: a.url, DataDir: dir, Token: createToken(t, dir)}
 	onB := strings.Replace(api.webhookBase(), a.url, b.url, 1) + "/cross"
 
-	id := api.createRecipe(map[string]any{"name": "cross", "trigger": map[string]any{"type": "webhook", "event": "cross", "payload_type": "json"}, "steps": []any{}})
-	api.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	id := api.startRecipe(map[string]any{"name": "cross", "trigger": map[string]any{"type": "webhook", "event": "cross", "payload_type": "json"}, "steps": []any{}})
 	within(t, "B accepts the webhook of a recipe started on A", 200, onB)
 	api.mustCall(200, "POST", "/api/v1/recipes/"+id+"/stop", nil, nil)
 	within(t, "B refuses the webhook of a recipe stopped on A", 503, onB)

@@ -95,11 +95,10 @@ func TestCrashLosesNothing(t *testing.T) {
 	p := startProcess(t, bin, dir, "", lease...)
 	token := createToken(t, dir)
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: token, logs: p.logs}
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "crash", "trigger": map[string]any{"type": "webhook", "event": "crash"},
 		"steps": []any{map[string]any{"id": "deliver", "method": "POST", "url": sink.URL, "body": map[string]any{"n": "{{trigger.n}}"}}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	// Each restart listens on a port of its own: the senders post to the
 	// URL of the server now running.
 	var hook atomic.Pointer[string]

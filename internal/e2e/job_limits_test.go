@@ -79,14 +79,13 @@ func TestJobRecordKeepsLargeBodyAsBlob(t *testing.T) {
 	defer sink.Close()
 
 	s := startServer(t)
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "big", "trigger": map[string]any{"type": "webhook", "event": "big"},
 		"steps": []any{
 			map[string]any{"id": "fetch", "method": "GET", "url": fmt.Sprintf("%s/range/%d", big.URL, size), "response_type": "raw"},
 			map[string]any{"id": "forward", "method": "POST", "url": sink.URL, "body_type": "raw", "body": "{{steps.fetch.body}}"},
 		},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	_, jobID := acceptWebhook(t, s.webhookBase()+"/big", "application/json", strings.NewReader(`{}`))
 	s.waitJob(jobID)
 	var j recordedJob
@@ -140,8 +139,7 @@ func TestJobRecordIsBoundedPerJob(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		steps = append(steps, map[string]any{"id": fmt.Sprintf("s%d", i), "method": "GET", "url": hb.URL + "/range/40000", "response_type": "raw"})
 	}
-	id := s.createRecipe(map[string]any{"name": "many", "trigger": map[string]any{"type": "webhook", "event": "many"}, "steps": steps})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	s.startRecipe(map[string]any{"name": "many", "trigger": map[string]any{"type": "webhook", "event": "many"}, "steps": steps})
 	_, jobID := acceptWebhook(t, s.webhookBase()+"/many", "application/json", strings.NewReader(`{}`))
 	s.waitJob(jobID)
 	var j recordedJob
@@ -174,11 +172,10 @@ func TestJobRecordIsBoundedPerJob(t *testing.T) {
 func TestJobDeadlineCancelsRunningStep(t *testing.T) {
 	hb := httpbinServer(t)
 	s := startServer(t, func(c *config.Config) { c.JobDeadline = time.Second })
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "slow", "trigger": map[string]any{"type": "webhook", "event": "slow"},
 		"steps": []any{map[string]any{"id": "wait", "method": "GET", "url": hb.URL + "/delay/8", "timeout": "20s"}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	start := time.Now()
 	_, jobID := acceptWebhook(t, s.webhookBase()+"/slow", "application/json", strings.NewReader(`{}`))
 	j := s.waitJob(jobID)
@@ -202,11 +199,10 @@ func TestJobDeadlineEndsRetries(t *testing.T) {
 		c.JobDeadline = 2 * time.Second
 		c.RetryBase = 300 * time.Millisecond
 	})
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "flaky", "trigger": map[string]any{"type": "webhook", "event": "flaky"},
 		"steps": []any{map[string]any{"id": "call", "method": "GET", "url": hb.URL + "/status/503", "max_attempts": 20}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	_, jobID := acceptWebhook(t, s.webhookBase()+"/flaky", "application/json", strings.NewReader(`{}`))
 	j := s.waitJob(jobID)
 	if j.Status != "failed" || j.Error == nil || !strings.HasPrefix(*j.Error, "job deadline of 2s exceeded") || !strings.Contains(*j.Error, "HTTP 503") {

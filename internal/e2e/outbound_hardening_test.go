@@ -21,7 +21,7 @@ import (
 func TestWebhookDataCannotReshapeAStepURL(t *testing.T) {
 	bin := httpbinServer(t)
 	s := startServer(t)
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "URL escaping",
 		"trigger": map[string]any{"type": "webhook", "event": "escape", "payload_type": "json",
 			"payload_example": `{"name": "x", "api_url": "https://example.com/x"}`},
@@ -32,7 +32,6 @@ func TestWebhookDataCannotReshapeAStepURL(t *testing.T) {
 				"url": "{{trigger.api_url}}", "response_type": "json"},
 		},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	payload := `{"name": "a/../b?x=1#f", "api_url": "` + bin.URL + `/anything/whole?from=pill"}`
 	_, jobID := acceptWebhook(t, s.webhookBase()+"/escape", "application/json", strings.NewReader(payload))
 	j := s.waitJob(jobID)
@@ -89,11 +88,10 @@ func TestPollingNullItemsThenRecords(t *testing.T) {
 	t.Cleanup(api.Close)
 
 	srv := startServer(t)
-	id := srv.createRecipe(map[string]any{"name": "null list", "trigger": map[string]any{
+	id := srv.startRecipe(map[string]any{"name": "null list", "trigger": map[string]any{
 		"type": "polling", "url": api.URL + "/items", "interval": "1s", "items_path": "items", "id_path": "id", "since": "now"},
 		"steps": []any{map[string]any{"id": "deliver", "action": "http_request", "method": "POST", "url": api.URL + "/sink",
 			"body": map[string]any{"id": "{{trigger.id}}"}, "response_type": "raw"}}})
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	var h triggerHealthView
 	waitFor(t, "the first poll", func() bool { h = srv.triggerHealth(id); return h.Status != "waiting" })
 	if h.Status != "ok" {
@@ -127,13 +125,12 @@ func TestStepCannotReachThisHostsOwnAddress(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name":    "call myself",
 		"trigger": map[string]any{"type": "webhook", "event": "self", "payload_type": "json"},
 		"steps": []any{map[string]any{"id": "self", "action": "http_request", "method": "GET",
 			"url": self, "response_type": "raw"}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	hook, err := url.Parse(s.webhookBase() + "/self")
 	fatalIf(t, err, "webhook URL")
 	hook.Host = "127.0.0.1:" + port

@@ -161,8 +161,7 @@ func TestPollingOneJobPerNewRecord(t *testing.T) {
 	src := newRecordSource(t, 3)
 	dir := t.TempDir()
 	srv := startServer(t, func(c *config.Config) { c.DataDir = dir })
-	id := srv.createRecipe(pollingRecipe(src, nil))
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	id := srv.startRecipe(pollingRecipe(src, nil))
 	waitFor(t, "the first poll", func() bool { return srv.triggerHealth(id).Status == "ok" })
 	if h := srv.triggerHealth(id); h.SeenRecords == nil || *h.SeenRecords != 3 {
 		t.Fatalf("after the first poll the trigger remembers %v records, want the 3 that existed", h.SeenRecords)
@@ -208,9 +207,8 @@ func TestPollingCursor(t *testing.T) {
 	t.Parallel()
 	src := newRecordSource(t, 2)
 	srv := startServer(t)
-	id := srv.createRecipe(pollingRecipe(src, map[string]any{
+	id := srv.startRecipe(pollingRecipe(src, map[string]any{
 		"query": map[string]any{"updated_since": "{{cursor}}"}, "cursor_path": "updated_at", "since": "all"}))
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	waitFor(t, "2 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
 	src.add()
 	waitFor(t, "3 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 3 })
@@ -249,9 +247,8 @@ func TestPollingFailureAndRecovery(t *testing.T) {
 	t.Parallel()
 	src := newRecordSource(t, 1)
 	srv := startServer(t)
-	id := srv.createRecipe(pollingRecipe(src, map[string]any{
+	id := srv.startRecipe(pollingRecipe(src, map[string]any{
 		"query": map[string]any{"updated_since": "{{cursor}}"}, "cursor_path": "updated_at"}))
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	waitFor(t, "the first poll", func() bool { return srv.triggerHealth(id).Status == "ok" })
 	cursor := srv.triggerHealth(id).Cursor
 
@@ -313,8 +310,7 @@ func TestPollingThroughConnection(t *testing.T) {
 	srv.mustCall(201, "POST", "/api/v1/connections", map[string]any{"name": "records", "base_url": guarded.URL,
 		"auth": map[string]any{"type": "header", "headers": map[string]any{"X-Api-Key": "wrong-key-5678"}}}, &conn)
 	doc := pollingRecipe(src, map[string]any{"connection": "records", "url": "/items", "since": "all"})
-	id := srv.createRecipe(doc)
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	id := srv.startRecipe(doc)
 	var h triggerHealthView
 	waitFor(t, "the poll to fail with 401", func() bool { h = srv.triggerHealth(id); return h.Status == "failing" })
 	if !strings.Contains(string(h.Last), `"X-Api-Key":"****"`) || strings.Contains(string(h.Last), "wrong-key-5678") {

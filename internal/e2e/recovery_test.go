@@ -60,11 +60,10 @@ func (k *slowSink) total(m map[string]int) int {
 // sink, and returns its webhook URL.
 func slowRecipe(t *testing.T, p *process, dir, sinkURL string) (*server, string) {
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: createToken(t, dir), logs: p.logs}
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "slow", "trigger": map[string]any{"type": "webhook", "event": "slow"},
 		"steps": []any{map[string]any{"id": "deliver", "method": "POST", "url": sinkURL, "timeout": "30s"}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	return s, s.webhookBase() + "/slow"
 }
 
