@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/patchbay/patchbay/internal/config"
@@ -57,56 +54,6 @@ func TestWebhookDataCannotReshapeAStepURL(t *testing.T) {
 	fatalIf(t, json.Unmarshal(j.Steps[1].Output.Body, &echoed), "decode step output")
 	if !strings.HasSuffix(echoed.URL, "/anything/whole?from=pill") || strings.Join(echoed.Args["from"], ",") != "pill" {
 		t.Errorf("the whole-URL pill reached %s %v, want it unchanged", echoed.URL, echoed.Args)
-	}
-}
-
-// A polling API that answers {"items": null} while it has nothing: the
-// first poll of a since: now recipe succeeds with no records, and the
-// records that appear afterwards start jobs.
-func TestPollingNullItemsThenRecords(t *testing.T) {
-	var mu sync.Mutex
-	var items []map[string]any // nil: encoded as null
-	var sunk []string
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /items", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"items": items})
-	})
-	mux.HandleFunc("POST /sink", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			ID string `json:"id"`
-		}
-		json.NewDecoder(r.Body).Decode(&body)
-		mu.Lock()
-		sunk = append(sunk, body.ID)
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	api := httptest.NewServer(mux)
-	t.Cleanup(api.Close)
-
-	srv := startServer(t)
-	id := srv.startRecipe(map[string]any{"name": "null list", "trigger": map[string]any{
-		"type": "polling", "url": api.URL + "/items", "interval": "1s", "items_path": "items", "id_path": "id", "since": "now"},
-		"steps": []any{map[string]any{"id": "deliver", "action": "http_request", "method": "POST", "url": api.URL + "/sink",
-			"body": map[string]any{"id": "{{trigger.id}}"}, "response_type": "raw"}}})
-	var h triggerHealthView
-	waitFor(t, "the first poll", func() bool { h = srv.triggerHealth(id); return h.Status != "waiting" })
-	if h.Status != "ok" {
-		t.Fatalf("after polling a null list the trigger is %q (%s), want ok", h.Status, h.Last)
-	}
-	mu.Lock()
-	items = []map[string]any{{"id": "r1"}, {"id": "r2"}}
-	mu.Unlock()
-	waitFor(t, "2 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
-	mu.Lock()
-	defer mu.Unlock()
-	// Jobs start oldest first but run at once, so they may arrive in either order.
-	got := slices.Sorted(slices.Values(sunk))
-	if len(got) != 2 || got[0] != "r1" || got[1] != "r2" {
-		t.Fatalf("delivered %v, want r1 and r2", sunk)
 	}
 }
 
