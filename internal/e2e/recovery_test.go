@@ -10,17 +10,16 @@ import (
 	"time"
 )
 
-// slowSink answers every request after delay and counts requests by
-// Idempotency-Key (one key per job step).
+// slowSink answers every request after delay and counts the requests it
+// received by Idempotency-Key (one key per job step).
 type slowSink struct {
 	*httptest.Server
 	mu      sync.Mutex
 	started map[string]int
-	done    map[string]int
 }
 
 func newSlowSink(t *testing.T, delay time.Duration) *slowSink {
-	k := &slowSink{started: map[string]int{}, done: map[string]int{}}
+	k := &slowSink{started: map[string]int{}}
 	k.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
 		k.mu.Lock()
@@ -31,9 +30,6 @@ func newSlowSink(t *testing.T, delay time.Duration) *slowSink {
 		case <-r.Context().Done():
 			return
 		}
-		k.mu.Lock()
-		k.done[key]++
-		k.mu.Unlock()
 		w.Write([]byte(`{"ok":true}`))
 	}))
 	t.Cleanup(k.Close)
