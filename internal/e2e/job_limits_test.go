@@ -41,9 +41,24 @@ type recordedStep struct {
 }
 
 type recordedJob struct {
+	ID     string         `json:"id"`
 	Status string         `json:"status"`
 	Error  *string        `json:"error"`
 	Steps  []recordedStep `json:"steps"`
+}
+
+// recordedRun posts {} to the webhook of event, waits for the job to
+// succeed, and returns its record.
+func (s *server) recordedRun(event string) recordedJob {
+	s.t.Helper()
+	_, jobID := acceptWebhook(s.t, s.webhookBase()+"/"+event, "application/json", strings.NewReader(`{}`))
+	s.waitJob(jobID)
+	var j recordedJob
+	s.mustCall(200, "GET", "/api/v1/jobs/"+jobID, nil, &j)
+	if j.Status != "succeeded" {
+		s.t.Fatalf("job %s: %s", j.Status, deref(j.Error))
+	}
+	return j
 }
 
 // rangeBody is what go-httpbin's /range/n answers: the alphabet, repeated.
@@ -86,13 +101,7 @@ func TestJobRecordKeepsLargeBodyAsBlob(t *testing.T) {
 			map[string]any{"id": "forward", "method": "POST", "url": sink.URL, "body_type": "raw", "body": "{{steps.fetch.body}}"},
 		},
 	})
-	_, jobID := acceptWebhook(t, s.webhookBase()+"/big", "application/json", strings.NewReader(`{}`))
-	s.waitJob(jobID)
-	var j recordedJob
-	s.mustCall(200, "GET", "/api/v1/jobs/"+jobID, nil, &j)
-	if j.Status != "succeeded" {
-		t.Fatalf("job %s: %v", j.Status, j.Error)
-	}
+	j := s.recordedRun("big")
 	if calls.Load() != 2 || !whole[0].Load() || !whole[1].Load() {
 		t.Fatalf("sink called %d times, whole body on the first attempt %v, on the retry (read back from the blob) %v; want 2 calls, both whole",
 			calls.Load(), whole[0].Load(), whole[1].Load())
@@ -122,7 +131,7 @@ func TestJobRecordKeepsLargeBodyAsBlob(t *testing.T) {
 	if forward.Output.BodyBlob != nil || !strings.Contains(string(forward.Output.Body), "1500000") {
 		t.Errorf("forward output: body %s, blob %v; want the small body inline", forward.Output.Body, forward.Output.BodyBlob)
 	}
-	if n := countRows(t, s.DataDir, `SELECT length(steps) FROM jobs WHERE id = '`+jobID+`'`); n > 64<<10 {
+	if n := countRows(t, s.DataDir, `SELECT length(steps) FROM jobs WHERE id = '`+j.ID+`'`); n > 64<<10 {
 		t.Errorf("the job's steps column is %d bytes; the bodies should be out of it", n)
 	}
 }
@@ -140,13 +149,7 @@ func TestJobRecordIsBoundedPerJob(t *testing.T) {
 		steps = append(steps, map[string]any{"id": fmt.Sprintf("s%d", i), "method": "GET", "url": hb.URL + "/range/40000", "response_type": "raw"})
 	}
 	s.startRecipe(map[string]any{"name": "many", "trigger": map[string]any{"type": "webhook", "event": "many"}, "steps": steps})
-	_, jobID := acceptWebhook(t, s.webhookBase()+"/many", "application/json", strings.NewReader(`{}`))
-	s.waitJob(jobID)
-	var j recordedJob
-	s.mustCall(200, "GET", "/api/v1/jobs/"+jobID, nil, &j)
-	if j.Status != "succeeded" {
-		t.Fatalf("job %s: %v", j.Status, j.Error)
-	}
+	j := s.recordedRun("many")
 	var kept, omitted int64
 	for _, st := range j.Steps {
 		switch o := st.Output; {
@@ -161,7 +164,7 @@ func TestJobRecordIsBoundedPerJob(t *testing.T) {
 			t.Errorf("step %s: a 40,000-byte body is inline over a 16 KiB limit", st.ID)
 		}
 	}
-	steps0 := countRows(t, s.DataDir, `SELECT length(steps) FROM jobs WHERE id = '`+jobID+`'`)
+	steps0 := countRows(t, s.DataDir, `SELECT length(steps) FROM jobs WHERE id = '`+j.ID+`'`)
 	if total := kept + int64(steps0); total > 100<<10 || omitted == 0 || kept == 0 {
 		t.Errorf("recorded %d bytes of blobs + %d of steps with %d bodies left out; want at most 100 KiB, some kept, some left out", kept, steps0, omitted)
 	}
