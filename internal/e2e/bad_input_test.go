@@ -18,8 +18,7 @@ import (
 func TestBadInputOnEveryRoute(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	recipeID := s.createRecipe(map[string]any{"name": "target", "trigger": map[string]any{"type": "webhook", "event": "target", "payload_type": "json"}, "steps": []any{}})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+recipeID+"/start", nil, nil)
+	recipeID := s.startRecipe(map[string]any{"name": "target", "trigger": map[string]any{"type": "webhook", "event": "target", "payload_type": "json"}, "steps": []any{}})
 	var conn struct {
 		ID string `json:"id"`
 	}
@@ -159,21 +158,11 @@ func TestBadInputOnEveryRoute(t *testing.T) {
 	}
 }
 
-// rawError sends a raw body and answers the status and the error message.
+// rawError sends a raw body and answers the status and the error message
+// followed by the paths of its details.
 func (s *server) rawError(method, path string, body []byte) (int, string) {
 	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	fatalIf(s.t, err, "request")
-	req.Header.Set("Authorization", "Bearer "+s.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	fatalIf(s.t, err, "%s %s", method, truncate(path))
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := s.raw(method, path, body, s.Token)
 	var e struct {
 		Error struct {
 			Message string `json:"message"`
@@ -187,7 +176,7 @@ func (s *server) rawError(method, path string, body []byte) (int, string) {
 	for _, d := range e.Error.Details {
 		msg += " " + d.Path
 	}
-	return resp.StatusCode, msg
+	return status, msg
 }
 
 func mustJSON(t *testing.T, v any) []byte {

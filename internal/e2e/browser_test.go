@@ -48,15 +48,13 @@ func TestBrowserUI(t *testing.T) {
 		fmt.Fprint(w, `{"error": "inventory service is down"}`)
 	}))
 	t.Cleanup(down.Close)
-	pollID := s.createRecipe(map[string]any{"name": "new items", "trigger": map[string]any{
+	pollID := s.startRecipe(map[string]any{"name": "new items", "trigger": map[string]any{
 		"type": "polling", "url": down.URL + "/items", "interval": "1s", "items_path": "items", "id_path": "id",
 		"response_example": `{"items": [{"id": "i-1"}]}`}, "steps": []any{}})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+pollID+"/start", nil, nil)
 	echo := httpbinServer(t)
-	runID := s.createRecipe(map[string]any{"name": "send order", "trigger": map[string]any{"type": "manual"},
+	runID := s.startRecipe(map[string]any{"name": "send order", "trigger": map[string]any{"type": "manual"},
 		"steps": []any{map[string]any{"id": "post_order", "method": "POST", "url": echo.URL + "/anything",
 			"body": map[string]any{"order": "{{trigger.order}}"}, "response_type": "json"}}})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+runID+"/start", nil, nil)
 	hourlyID := s.createRecipe(map[string]any{"name": "hourly", "trigger": map[string]any{"type": "schedule", "every": "1h"}, "steps": []any{}})
 	weekdaysID := s.createRecipe(map[string]any{"name": "weekdays", "trigger": map[string]any{"type": "schedule",
 		"cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"}, "steps": []any{}})

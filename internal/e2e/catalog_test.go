@@ -1,10 +1,10 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -138,17 +138,17 @@ func TestIfMatchRefusesAStaleWrite(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			status, body := s.send("PUT", "/api/v1/recipes/"+id, doc(fmt.Sprintf("writer %d", i)), map[string]string{"If-Match": tag})
-			switch status {
+			r := s.send("PUT", "/api/v1/recipes/"+id, doc(fmt.Sprintf("writer %d", i)), map[string]string{"If-Match": tag})
+			switch r.status {
 			case 200:
 				ok.Add(1)
 			case 412:
-				if !strings.Contains(body, "stale_version") {
-					t.Errorf("412 without its code: %s", body)
+				if !strings.Contains(string(r.body), "stale_version") {
+					t.Errorf("412 without its code: %s", r.body)
 				}
 				stale.Add(1)
 			default:
-				t.Errorf("PUT with If-Match: %d %s", status, body)
+				t.Errorf("PUT with If-Match: %d %s", r.status, r.body)
 			}
 		}()
 	}
@@ -159,13 +159,13 @@ func TestIfMatchRefusesAStaleWrite(t *testing.T) {
 	if now := s.etag("/api/v1/recipes/" + id); now != `"2"` {
 		t.Fatalf("ETag after one write = %s, want \"2\"", now)
 	}
-	if status, _ := s.send("DELETE", "/api/v1/recipes/"+id, nil, map[string]string{"If-Match": tag}); status != 412 {
+	if status := s.send("DELETE", "/api/v1/recipes/"+id, nil, map[string]string{"If-Match": tag}).status; status != 412 {
 		t.Fatalf("DELETE with a stale If-Match = %d, want 412", status)
 	}
-	if status, body := s.send("PUT", "/api/v1/recipes/"+id, doc("x"), map[string]string{"If-Match": "yesterday"}); status != 400 || !strings.Contains(body, "If-Match") {
-		t.Fatalf("PUT with a malformed If-Match = %d %s, want 400 naming If-Match", status, body)
+	if r := s.send("PUT", "/api/v1/recipes/"+id, doc("x"), map[string]string{"If-Match": "yesterday"}); r.status != 400 || !strings.Contains(string(r.body), "If-Match") {
+		t.Fatalf("PUT with a malformed If-Match = %d %s, want 400 naming If-Match", r.status, r.body)
 	}
-	if status, _ := s.send("PUT", "/api/v1/recipes/"+id, doc("no precondition"), nil); status != 200 {
+	if status := s.send("PUT", "/api/v1/recipes/"+id, doc("no precondition"), nil).status; status != 200 {
 		t.Fatalf("PUT without If-Match = %d, want 200", status)
 	}
 
@@ -174,13 +174,13 @@ func TestIfMatchRefusesAStaleWrite(t *testing.T) {
 	}
 	s.mustCall(201, "POST", "/api/v1/connections", map[string]any{"name": "c", "type": "http"}, &conn)
 	ctag := s.etag("/api/v1/connections/" + conn.ID)
-	if status, _ := s.send("PUT", "/api/v1/connections/"+conn.ID, map[string]any{"name": "c", "type": "http", "base_url": "https://a.example"}, map[string]string{"If-Match": ctag}); status != 200 {
+	if status := s.send("PUT", "/api/v1/connections/"+conn.ID, map[string]any{"name": "c", "type": "http", "base_url": "https://a.example"}, map[string]string{"If-Match": ctag}).status; status != 200 {
 		t.Fatalf("connection PUT with its ETag = %d", status)
 	}
-	if status, _ := s.send("PUT", "/api/v1/connections/"+conn.ID, map[string]any{"name": "c", "type": "http"}, map[string]string{"If-Match": ctag}); status != 412 {
+	if status := s.send("PUT", "/api/v1/connections/"+conn.ID, map[string]any{"name": "c", "type": "http"}, map[string]string{"If-Match": ctag}).status; status != 412 {
 		t.Fatalf("connection PUT with a stale ETag = %d, want 412", status)
 	}
-	if status, _ := s.send("DELETE", "/api/v1/connections/"+conn.ID, nil, map[string]string{"If-Match": ctag}); status != 412 {
+	if status := s.send("DELETE", "/api/v1/connections/"+conn.ID, nil, map[string]string{"If-Match": ctag}).status; status != 412 {
 		t.Fatalf("connection DELETE with a stale ETag = %d, want 412", status)
 	}
 }
@@ -198,8 +198,7 @@ func TestAnotherProcessSeesAWriteWithinTheBound(t *testing.T) {
 	api := &server{t: t, URL: a.url, DataDir: dir, Token: createToken(t, dir)}
 	onB := strings.Replace(api.webhookBase(), a.url, b.url, 1) + "/cross"
 
-	id := api.createRecipe(map[string]any{"name": "cross", "trigger": map[string]any{"type": "webhook", "event": "cross", "payload_type": "json"}, "steps": []any{}})
-	api.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	id := api.startRecipe(map[string]any{"name": "cross", "trigger": map[string]any{"type": "webhook", "event": "cross", "payload_type": "json"}, "steps": []any{}})
 	within(t, "B accepts the webhook of a recipe started on A", 200, onB)
 	api.mustCall(200, "POST", "/api/v1/recipes/"+id+"/stop", nil, nil)
 	within(t, "B refuses the webhook of a recipe stopped on A", 503, onB)
@@ -232,38 +231,24 @@ func within(t *testing.T, what string, want int, url string) {
 // etag reads a resource's ETag.
 func (s *server) etag(path string) string {
 	s.t.Helper()
-	req, _ := http.NewRequest("GET", s.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+s.Token)
-	resp, err := http.DefaultClient.Do(req)
-	fatalIf(s.t, err, "GET %s", path)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		s.t.Fatalf("GET %s = %d", path, resp.StatusCode)
+	r := s.send("GET", path, nil, nil)
+	if r.status != 200 {
+		s.t.Fatalf("GET %s = %d", path, r.status)
 	}
-	return resp.Header.Get("ETag")
+	return r.header.Get("ETag")
 }
 
-// send makes an API call with extra headers and answers the status and body.
-func (s *server) send(method, path string, body any, headers map[string]string) (int, string) {
+// send makes an API call with the test's token and extra headers; body,
+// unless nil, is sent as JSON.
+func (s *server) send(method, path string, body any, headers map[string]string) whResponse {
 	s.t.Helper()
-	var rd io.Reader
+	h := map[string]string{"Authorization": "Bearer " + s.Token}
+	maps.Copy(h, headers)
+	var b string
 	if body != nil {
-		b, err := json.Marshal(body)
-		fatalIf(s.t, err, "encode")
-		rd = bytes.NewReader(b)
+		b = string(mustJSON(s.t, body))
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	fatalIf(s.t, err, "request")
-	req.Header.Set("Authorization", "Bearer "+s.Token)
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	fatalIf(s.t, err, "%s %s", method, path)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return whSend(s.t, whRequest{method: method, url: s.URL + path, contentType: "application/json", body: b, header: h})
 }
 
 // decodeBody reads a JSON answer into out and closes it.

@@ -216,9 +216,8 @@ func TestBusyConnectionDoesNotHoldTheWorkers(t *testing.T) {
 	}
 	waitFor(t, "the narrow connection's one request", func() bool { return target.now.Load() == 1 })
 
-	other := s.createRecipe(map[string]any{"name": "other", "trigger": map[string]any{"type": "manual"},
+	other := s.startRecipe(map[string]any{"name": "other", "trigger": map[string]any{"type": "manual"},
 		"steps": []any{map[string]any{"id": "call", "method": "GET", "url": free.URL + "/get"}}})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+other+"/start", nil, nil)
 	var started struct{ ID string }
 	s.mustCall(202, "POST", "/api/v1/recipes/"+other+"/run", `{}`, &started)
 	// With two workers, one held by the request in flight, the other job

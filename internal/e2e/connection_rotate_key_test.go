@@ -82,13 +82,12 @@ func rotationFixture(t *testing.T, s *server, binURL string) string {
 			"auth": map[string]any{"type": "basic", "username": "u", "password": "rotate-pw-" + name},
 		}, nil)
 	}
-	id := s.createRecipe(map[string]any{
+	id := s.startRecipe(map[string]any{
 		"name": "rotated",
 		"trigger": map[string]any{"type": "webhook", "event": "rotated", "payload_type": "json",
 			"verify": map[string]any{"scheme": "header", "header": "X-Token", "secret": "verify-secret-123"}},
 		"steps": []any{map[string]any{"id": "get", "connection": "bin", "method": "GET", "url": "/basic-auth/u/rotate-pw-bin"}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	return id
 }
 

@@ -95,11 +95,10 @@ func TestCrashLosesNothing(t *testing.T) {
 	p := startProcess(t, bin, dir, "", lease...)
 	token := createToken(t, dir)
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: token, logs: p.logs}
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "crash", "trigger": map[string]any{"type": "webhook", "event": "crash"},
 		"steps": []any{map[string]any{"id": "deliver", "method": "POST", "url": sink.URL, "body": map[string]any{"n": "{{trigger.n}}"}}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	// Each restart listens on a port of its own: the senders post to the
 	// URL of the server now running.
 	var hook atomic.Pointer[string]
@@ -271,19 +270,13 @@ func TestCrashLosesNothing(t *testing.T) {
 		}
 	}
 	// Events whose answer a kill cut have their one job too.
-	events := 0
-	erows, err := db.Query(`SELECT id FROM events`)
-	fatalIf(t, err, "read events")
-	for erows.Next() {
-		var id string
-		fatalIf(t, erows.Scan(&id), "scan event")
-		events++
+	eventIDs := column(t, db, `SELECT id FROM events`)
+	events := len(eventIDs)
+	for _, id := range eventIDs {
 		if n := len(byEvent[id]); n != 1 {
 			t.Errorf("stored event %s has %d jobs, want exactly 1", id, n)
 		}
 	}
-	fatalIf(t, erows.Err(), "read events")
-	erows.Close()
 	if len(byEvent) != events {
 		t.Errorf("jobs name %d events, %d are stored", len(byEvent), events)
 	}
@@ -294,31 +287,29 @@ func TestCrashLosesNothing(t *testing.T) {
 // ownersWhere lists the owners of jobs matching where.
 func ownersWhere(t *testing.T, db *sql.DB, where string) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT DISTINCT owner FROM jobs WHERE ` + where)
-	fatalIf(t, err, "list owners")
-	defer rows.Close()
-	var owners []string
-	for rows.Next() {
-		var o string
-		fatalIf(t, rows.Scan(&o), "scan owner")
-		owners = append(owners, o)
-	}
-	return owners
+	return column(t, db, `SELECT DISTINCT owner FROM jobs WHERE `+where)
 }
 
 // jobsWhere lists the ids of jobs matching where.
 func jobsWhere(t *testing.T, db *sql.DB, where string) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT id FROM jobs WHERE ` + where)
-	fatalIf(t, err, "list jobs")
+	return column(t, db, `SELECT id FROM jobs WHERE `+where)
+}
+
+// column runs a query of one text column and lists its values.
+func column(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	fatalIf(t, err, "%s", query)
 	defer rows.Close()
-	var ids []string
+	var values []string
 	for rows.Next() {
-		var id string
-		fatalIf(t, rows.Scan(&id), "scan job id")
-		ids = append(ids, id)
+		var v string
+		fatalIf(t, rows.Scan(&v), "scan %s", query)
+		values = append(values, v)
 	}
-	return ids
+	fatalIf(t, rows.Err(), "%s", query)
+	return values
 }
 
 func openDB(t *testing.T, dir string) *sql.DB {

@@ -12,7 +12,7 @@ func TestDriftNewFields(t *testing.T) {
 	t.Parallel()
 	bin := httpbinServer(t)
 	s := startServer(t)
-	id := s.createRecipe(map[string]any{
+	id := s.startRecipe(map[string]any{
 		"name": "drift",
 		"trigger": map[string]any{
 			"type": "webhook", "event": "drift", "payload_type": "json",
@@ -23,7 +23,6 @@ func TestDriftNewFields(t *testing.T) {
 			"method": "GET", "url": "{{trigger.api_url}}", "response_type": "json",
 		}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	hook := s.webhookBase() + "/drift"
 	apiURL := bin.URL + "/anything/order"
 

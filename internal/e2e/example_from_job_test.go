@@ -144,10 +144,9 @@ func TestExampleFromJobReadsABodyKeptAsABlob(t *testing.T) {
 	}))
 	defer big.Close()
 	s := startServer(t, func(c *config.Config) { c.MaxRecordedBodyBytes = 1024 })
-	id := s.createRecipe(map[string]any{"name": "big example",
+	id := s.startRecipe(map[string]any{"name": "big example",
 		"trigger": map[string]any{"type": "webhook", "event": "big-example", "payload_type": "json"},
 		"steps":   []any{map[string]any{"id": "get", "method": "GET", "url": big.URL, "response_type": "json"}}})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	_, jobID := acceptWebhook(t, s.webhookBase()+"/big-example", "application/json", strings.NewReader(`{}`))
 	if j := s.waitJob(jobID); j.Status != "succeeded" {
 		t.Fatalf("job %s", j.Status)

@@ -233,6 +233,19 @@ func (s *server) createRecipe(doc any) string {
 	return r.ID
 }
 
+// startRecipe creates a recipe, starts it, fails the test unless it is
+// then started, and returns its id.
+func (s *server) startRecipe(doc any) string {
+	s.t.Helper()
+	id := s.createRecipe(doc)
+	var r struct{ State string }
+	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, &r)
+	if r.State != "started" {
+		s.t.Fatalf("recipe %s: state after start = %q", id, r.State)
+	}
+	return id
+}
+
 // httpbinServer runs go-httpbin in-process on loopback.
 func httpbinServer(t *testing.T) *httptest.Server {
 	t.Helper()

@@ -37,8 +37,7 @@ func TestIntakeMemoryBounded(t *testing.T) {
 	addr := strings.TrimPrefix(p.url, "http://")
 	pid := p.cmd.Process.Pid
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: createToken(t, dir), logs: p.logs}
-	id := s.createRecipe(map[string]any{"name": "uploads", "trigger": map[string]any{"type": "webhook", "event": "upload"}, "steps": []any{}})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	s.startRecipe(map[string]any{"name": "uploads", "trigger": map[string]any{"type": "webhook", "event": "upload"}, "steps": []any{}})
 	hook := s.webhookBase() + "/upload"
 	path := strings.TrimPrefix(hook, p.url)
 	rss0, _ := memoryOf(t, pid)

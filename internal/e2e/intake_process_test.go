@@ -9,7 +9,8 @@ import (
 )
 
 // memoryOf reads a process's resident set now (VmRSS) and its peak
-// (VmHWM), in bytes, from /proc.
+// (VmHWM), in bytes, from /proc. internal/bench's Server.Memory reads the
+// same lines, but only for a server it started.
 func memoryOf(t *testing.T, pid int) (rss, peak int64) {
 	t.Helper()
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
@@ -28,6 +29,11 @@ func memoryOf(t *testing.T, pid int) (rss, peak int64) {
 		} else {
 			peak = kb << 10
 		}
+	}
+	fatalIf(t, sc.Err(), "read the server's memory")
+	// Zero would pass every bound the callers check.
+	if rss == 0 || peak == 0 {
+		t.Fatalf("no VmRSS or VmHWM in /proc/%d/status", pid)
 	}
 	return rss, peak
 }

@@ -41,9 +41,24 @@ type recordedStep struct {
 }
 
 type recordedJob struct {
+	ID     string         `json:"id"`
 	Status string         `json:"status"`
 	Error  *string        `json:"error"`
 	Steps  []recordedStep `json:"steps"`
+}
+
+// recordedRun posts {} to the webhook of event, waits for the job to
+// succeed, and returns its record.
+func (s *server) recordedRun(event string) recordedJob {
+	s.t.Helper()
+	_, jobID := acceptWebhook(s.t, s.webhookBase()+"/"+event, "application/json", strings.NewReader(`{}`))
+	s.waitJob(jobID)
+	var j recordedJob
+	s.mustCall(200, "GET", "/api/v1/jobs/"+jobID, nil, &j)
+	if j.Status != "succeeded" {
+		s.t.Fatalf("job %s: %s", j.Status, deref(j.Error))
+	}
+	return j
 }
 
 // rangeBody is what go-httpbin's /range/n answers: the alphabet, repeated.
@@ -79,21 +94,14 @@ func TestJobRecordKeepsLargeBodyAsBlob(t *testing.T) {
 	defer sink.Close()
 
 	s := startServer(t)
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "big", "trigger": map[string]any{"type": "webhook", "event": "big"},
 		"steps": []any{
 			map[string]any{"id": "fetch", "method": "GET", "url": fmt.Sprintf("%s/range/%d", big.URL, size), "response_type": "raw"},
 			map[string]any{"id": "forward", "method": "POST", "url": sink.URL, "body_type": "raw", "body": "{{steps.fetch.body}}"},
 		},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
-	_, jobID := acceptWebhook(t, s.webhookBase()+"/big", "application/json", strings.NewReader(`{}`))
-	s.waitJob(jobID)
-	var j recordedJob
-	s.mustCall(200, "GET", "/api/v1/jobs/"+jobID, nil, &j)
-	if j.Status != "succeeded" {
-		t.Fatalf("job %s: %v", j.Status, j.Error)
-	}
+	j := s.recordedRun("big")
 	if calls.Load() != 2 || !whole[0].Load() || !whole[1].Load() {
 		t.Fatalf("sink called %d times, whole body on the first attempt %v, on the retry (read back from the blob) %v; want 2 calls, both whole",
 			calls.Load(), whole[0].Load(), whole[1].Load())
@@ -123,7 +131,7 @@ func TestJobRecordKeepsLargeBodyAsBlob(t *testing.T) {
 	if forward.Output.BodyBlob != nil || !strings.Contains(string(forward.Output.Body), "1500000") {
 		t.Errorf("forward output: body %s, blob %v; want the small body inline", forward.Output.Body, forward.Output.BodyBlob)
 	}
-	if n := countRows(t, s.DataDir, `SELECT length(steps) FROM jobs WHERE id = '`+jobID+`'`); n > 64<<10 {
+	if n := countRows(t, s.DataDir, `SELECT length(steps) FROM jobs WHERE id = '`+j.ID+`'`); n > 64<<10 {
 		t.Errorf("the job's steps column is %d bytes; the bodies should be out of it", n)
 	}
 }
@@ -140,15 +148,8 @@ func TestJobRecordIsBoundedPerJob(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		steps = append(steps, map[string]any{"id": fmt.Sprintf("s%d", i), "method": "GET", "url": hb.URL + "/range/40000", "response_type": "raw"})
 	}
-	id := s.createRecipe(map[string]any{"name": "many", "trigger": map[string]any{"type": "webhook", "event": "many"}, "steps": steps})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
-	_, jobID := acceptWebhook(t, s.webhookBase()+"/many", "application/json", strings.NewReader(`{}`))
-	s.waitJob(jobID)
-	var j recordedJob
-	s.mustCall(200, "GET", "/api/v1/jobs/"+jobID, nil, &j)
-	if j.Status != "succeeded" {
-		t.Fatalf("job %s: %v", j.Status, j.Error)
-	}
+	s.startRecipe(map[string]any{"name": "many", "trigger": map[string]any{"type": "webhook", "event": "many"}, "steps": steps})
+	j := s.recordedRun("many")
 	var kept, omitted int64
 	for _, st := range j.Steps {
 		switch o := st.Output; {
@@ -163,7 +164,7 @@ func TestJobRecordIsBoundedPerJob(t *testing.T) {
 			t.Errorf("step %s: a 40,000-byte body is inline over a 16 KiB limit", st.ID)
 		}
 	}
-	steps0 := countRows(t, s.DataDir, `SELECT length(steps) FROM jobs WHERE id = '`+jobID+`'`)
+	steps0 := countRows(t, s.DataDir, `SELECT length(steps) FROM jobs WHERE id = '`+j.ID+`'`)
 	if total := kept + int64(steps0); total > 100<<10 || omitted == 0 || kept == 0 {
 		t.Errorf("recorded %d bytes of blobs + %d of steps with %d bodies left out; want at most 100 KiB, some kept, some left out", kept, steps0, omitted)
 	}
@@ -174,11 +175,10 @@ func TestJobRecordIsBoundedPerJob(t *testing.T) {
 func TestJobDeadlineCancelsRunningStep(t *testing.T) {
 	hb := httpbinServer(t)
 	s := startServer(t, func(c *config.Config) { c.JobDeadline = time.Second })
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "slow", "trigger": map[string]any{"type": "webhook", "event": "slow"},
 		"steps": []any{map[string]any{"id": "wait", "method": "GET", "url": hb.URL + "/delay/8", "timeout": "20s"}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	start := time.Now()
 	_, jobID := acceptWebhook(t, s.webhookBase()+"/slow", "application/json", strings.NewReader(`{}`))
 	j := s.waitJob(jobID)
@@ -202,11 +202,10 @@ func TestJobDeadlineEndsRetries(t *testing.T) {
 		c.JobDeadline = 2 * time.Second
 		c.RetryBase = 300 * time.Millisecond
 	})
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "flaky", "trigger": map[string]any{"type": "webhook", "event": "flaky"},
 		"steps": []any{map[string]any{"id": "call", "method": "GET", "url": hb.URL + "/status/503", "max_attempts": 20}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	_, jobID := acceptWebhook(t, s.webhookBase()+"/flaky", "application/json", strings.NewReader(`{}`))
 	j := s.waitJob(jobID)
 	if j.Status != "failed" || j.Error == nil || !strings.HasPrefix(*j.Error, "job deadline of 2s exceeded") || !strings.Contains(*j.Error, "HTTP 503") {

@@ -23,10 +23,13 @@ type recordSource struct {
 	mu      sync.Mutex
 	records []map[string]any
 	failing int // answer 500 while > 0
-	polls   int
-	cursors []string // the updated_since values polls sent
-	sunk    []string // record ids the steps delivered
-	srv     *httptest.Server
+	// nullWhenEmpty answers {"items": null}, as some APIs do, when no
+	// record matches; otherwise the list is [].
+	nullWhenEmpty bool
+	polls         int
+	cursors       []string // the updated_since values polls sent
+	sunk          []string // record ids the steps delivered
+	srv           *httptest.Server
 }
 
 func newRecordSource(t *testing.T, n int) *recordSource {
@@ -47,7 +50,10 @@ func newRecordSource(t *testing.T, n int) *recordSource {
 		if r.URL.Query().Has("updated_since") {
 			src.cursors = append(src.cursors, since)
 		}
-		items := []map[string]any{}
+		var items []map[string]any
+		if !src.nullWhenEmpty {
+			items = []map[string]any{}
+		}
 		for _, rec := range src.records {
 			if since == "" || rec["updated_at"].(string) > since {
 				items = append(items, rec)
@@ -161,8 +167,7 @@ func TestPollingOneJobPerNewRecord(t *testing.T) {
 	src := newRecordSource(t, 3)
 	dir := t.TempDir()
 	srv := startServer(t, func(c *config.Config) { c.DataDir = dir })
-	id := srv.createRecipe(pollingRecipe(src, nil))
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	id := srv.startRecipe(pollingRecipe(src, nil))
 	waitFor(t, "the first poll", func() bool { return srv.triggerHealth(id).Status == "ok" })
 	if h := srv.triggerHealth(id); h.SeenRecords == nil || *h.SeenRecords != 3 {
 		t.Fatalf("after the first poll the trigger remembers %v records, want the 3 that existed", h.SeenRecords)
@@ -208,9 +213,8 @@ func TestPollingCursor(t *testing.T) {
 	t.Parallel()
 	src := newRecordSource(t, 2)
 	srv := startServer(t)
-	id := srv.createRecipe(pollingRecipe(src, map[string]any{
+	id := srv.startRecipe(pollingRecipe(src, map[string]any{
 		"query": map[string]any{"updated_since": "{{cursor}}"}, "cursor_path": "updated_at", "since": "all"}))
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	waitFor(t, "2 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
 	src.add()
 	waitFor(t, "3 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 3 })
@@ -249,9 +253,8 @@ func TestPollingFailureAndRecovery(t *testing.T) {
 	t.Parallel()
 	src := newRecordSource(t, 1)
 	srv := startServer(t)
-	id := srv.createRecipe(pollingRecipe(src, map[string]any{
+	id := srv.startRecipe(pollingRecipe(src, map[string]any{
 		"query": map[string]any{"updated_since": "{{cursor}}"}, "cursor_path": "updated_at"}))
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	waitFor(t, "the first poll", func() bool { return srv.triggerHealth(id).Status == "ok" })
 	cursor := srv.triggerHealth(id).Cursor
 
@@ -313,8 +316,7 @@ func TestPollingThroughConnection(t *testing.T) {
 	srv.mustCall(201, "POST", "/api/v1/connections", map[string]any{"name": "records", "base_url": guarded.URL,
 		"auth": map[string]any{"type": "header", "headers": map[string]any{"X-Api-Key": "wrong-key-5678"}}}, &conn)
 	doc := pollingRecipe(src, map[string]any{"connection": "records", "url": "/items", "since": "all"})
-	id := srv.createRecipe(doc)
-	srv.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
+	id := srv.startRecipe(doc)
 	var h triggerHealthView
 	waitFor(t, "the poll to fail with 401", func() bool { h = srv.triggerHealth(id); return h.Status == "failing" })
 	if !strings.Contains(string(h.Last), `"X-Api-Key":"****"`) || strings.Contains(string(h.Last), "wrong-key-5678") {
@@ -331,5 +333,26 @@ func TestPollingThroughConnection(t *testing.T) {
 	code, raw := srv.raw("DELETE", "/api/v1/connections/"+conn.ID, nil, srv.Token)
 	if code != 409 || !strings.Contains(string(raw), "poll records") {
 		t.Fatalf("deleting a connection a polling recipe uses = %d %s, want 409 naming the recipe", code, raw)
+	}
+}
+
+// A polling API that answers {"items": null} while it has nothing: the
+// first poll of a since: now recipe succeeds with no records, and the
+// records that appear afterwards start jobs.
+func TestPollingNullItemsThenRecords(t *testing.T) {
+	src := newRecordSource(t, 0)
+	src.nullWhenEmpty = true
+	srv := startServer(t)
+	id := srv.startRecipe(pollingRecipe(src, map[string]any{"since": "now"}))
+	var h triggerHealthView
+	waitFor(t, "the first poll", func() bool { h = srv.triggerHealth(id); return h.Status != "waiting" })
+	if h.Status != "ok" {
+		t.Fatalf("after polling a null list the trigger is %q (%s), want ok", h.Status, h.Last)
+	}
+	r1, r2 := src.add(), src.add()
+	waitFor(t, "2 jobs", func() bool { _, done := srv.recipeJobs(id); return done == 2 })
+	// Jobs start oldest first but run at once, so they may arrive in either order.
+	if got := src.delivered(); len(got) != 2 || got[0] != r1 || got[1] != r2 {
+		t.Fatalf("delivered %v, want %s and %s", got, r1, r2)
 	}
 }

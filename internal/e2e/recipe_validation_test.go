@@ -97,6 +97,17 @@ func rvCheckProblem(t *testing.T, resp whResponse, path string, msgs ...string) 
 	}
 }
 
+// rvRefused posts rvBase changed by mut and checks it is refused with
+// exactly one problem, at path, naming msgs; it returns the answer.
+func rvRefused(t *testing.T, s *server, mut func(map[string]any), path string, msgs ...string) whResponse {
+	t.Helper()
+	doc := rvBase()
+	mut(doc)
+	resp := rvSend(t, s, "POST", "/api/v1/recipes", rvJSON(t, doc), "Bearer "+s.Token)
+	rvCheckProblem(t, resp, path, msgs...)
+	return resp
+}
+
 func TestRecipeValidation(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
@@ -139,10 +150,7 @@ func TestRecipeValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			doc := rvBase()
-			c.mut(doc)
-			resp := rvSend(t, s, "POST", "/api/v1/recipes", rvJSON(t, doc), "Bearer "+s.Token)
-			rvCheckProblem(t, resp, c.path, c.msgs...)
+			rvRefused(t, s, c.mut, c.path, c.msgs...)
 			if n := rvRecipeCount(s); n != 0 {
 				t.Errorf("after a refused document the API lists %d recipes, want 0", n)
 			}

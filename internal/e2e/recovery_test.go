@@ -10,17 +10,16 @@ import (
 	"time"
 )
 
-// slowSink answers every request after delay and counts requests by
-// Idempotency-Key (one key per job step).
+// slowSink answers every request after delay and counts the requests it
+// received by Idempotency-Key (one key per job step).
 type slowSink struct {
 	*httptest.Server
 	mu      sync.Mutex
 	started map[string]int
-	done    map[string]int
 }
 
 func newSlowSink(t *testing.T, delay time.Duration) *slowSink {
-	k := &slowSink{started: map[string]int{}, done: map[string]int{}}
+	k := &slowSink{started: map[string]int{}}
 	k.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
 		k.mu.Lock()
@@ -31,40 +30,51 @@ func newSlowSink(t *testing.T, delay time.Duration) *slowSink {
 		case <-r.Context().Done():
 			return
 		}
-		k.mu.Lock()
-		k.done[key]++
-		k.mu.Unlock()
 		w.Write([]byte(`{"ok":true}`))
 	}))
 	t.Cleanup(k.Close)
 	return k
 }
 
-func (k *slowSink) count(m map[string]int, key string) int {
+// count is the number of requests received with key.
+func (k *slowSink) count(key string) int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return m[key]
+	return k.started[key]
 }
 
-func (k *slowSink) total(m map[string]int) int {
+// total is the number of requests received.
+func (k *slowSink) total() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	n := 0
-	for _, v := range m {
+	for _, v := range k.started {
 		n += v
 	}
 	return n
+}
+
+// fill sends n webhooks to hook, waits until every job's step is at the
+// sink, and returns the job ids.
+func (k *slowSink) fill(t *testing.T, hook string, n int) []string {
+	t.Helper()
+	var jobs []string
+	for i := 0; i < n; i++ {
+		_, job := acceptWebhook(t, hook, "application/json", strings.NewReader(`{}`))
+		jobs = append(jobs, job)
+	}
+	waitFor(t, "every job at the sink", func() bool { return k.total() == n })
+	return jobs
 }
 
 // slowRecipe creates and starts a webhook recipe whose one step calls the
 // sink, and returns its webhook URL.
 func slowRecipe(t *testing.T, p *process, dir, sinkURL string) (*server, string) {
 	s := &server{t: t, URL: p.url, DataDir: dir, Token: createToken(t, dir), logs: p.logs}
-	id := s.createRecipe(map[string]any{
+	s.startRecipe(map[string]any{
 		"name": "slow", "trigger": map[string]any{"type": "webhook", "event": "slow"},
 		"steps": []any{map[string]any{"id": "deliver", "method": "POST", "url": sinkURL, "timeout": "30s"}},
 	})
-	s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, nil)
 	return s, s.webhookBase() + "/slow"
 }
 
@@ -79,12 +89,7 @@ func TestRestartTakesBackRunningJobsAtOnce(t *testing.T) {
 	p := startProcess(t, bin, dir, "", lease...)
 	_, hook := slowRecipe(t, p, dir, sink.URL)
 	const n = 8
-	var jobs []string
-	for i := 0; i < n; i++ {
-		_, job := acceptWebhook(t, hook, "application/json", strings.NewReader(`{}`))
-		jobs = append(jobs, job)
-	}
-	waitFor(t, "every job at the sink", func() bool { return sink.total(sink.started) == n })
+	jobs := sink.fill(t, hook, n)
 	fatalIf(t, p.cmd.Process.Signal(syscall.SIGKILL), "kill patchbay")
 	p.cmd.Wait()
 	if running := countWhere(t, dir, `status = 'running'`); running != n {
@@ -99,7 +104,7 @@ func TestRestartTakesBackRunningJobsAtOnce(t *testing.T) {
 	for {
 		again := 0
 		for _, j := range jobs {
-			if sink.count(sink.started, j+".deliver") >= 2 {
+			if sink.count(j+".deliver") >= 2 {
 				again++
 			}
 		}
@@ -135,16 +140,11 @@ func TestSharedDatabaseTakesBackJobsOfKilledProcess(t *testing.T) {
 	// Created through B, so its webhooks are enqueued claimed by B.
 	_, hook := slowRecipe(t, b, dir, sink.URL)
 	const n = 4
-	var jobs []string
-	for i := 0; i < n; i++ {
-		_, job := acceptWebhook(t, hook, "application/json", strings.NewReader(`{}`))
-		jobs = append(jobs, job)
-	}
-	waitFor(t, "every job at the sink", func() bool { return sink.total(sink.started) == n })
+	jobs := sink.fill(t, hook, n)
 	// A beats and looks for dead processes every 2s: give it two rounds
 	// with B alive.
 	time.Sleep(2500 * time.Millisecond)
-	if got := sink.total(sink.started); got != n {
+	if got := sink.total(); got != n {
 		t.Fatalf("the sink saw %d requests while B was alive, want %d: A took jobs of a live process", got, n)
 	}
 	fatalIf(t, b.cmd.Process.Signal(syscall.SIGKILL), "kill B")
@@ -152,7 +152,7 @@ func TestSharedDatabaseTakesBackJobsOfKilledProcess(t *testing.T) {
 	killed := time.Now()
 	waitFor(t, "A to take back B's jobs", func() bool {
 		for _, j := range jobs {
-			if sink.count(sink.started, j+".deliver") < 2 {
+			if sink.count(j+".deliver") < 2 {
 				return false
 			}
 		}

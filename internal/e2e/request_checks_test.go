@@ -35,10 +35,7 @@ func TestRequestChecksOnSave(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			doc := rvBase()
-			c.mut(doc)
-			resp := rvSend(t, s, "POST", "/api/v1/recipes", rvJSON(t, doc), "Bearer "+s.Token)
-			rvCheckProblem(t, resp, c.path, c.msgs...)
+			rvRefused(t, s, c.mut, c.path, c.msgs...)
 		})
 	}
 	if n := rvRecipeCount(s); n != 0 {

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -26,20 +24,16 @@ func TestEveryAnswerIsNoSniffAndAPIAnswersNoStore(t *testing.T) {
 		{"POST", base + "/no-such-event", false, false},
 		{"POST", s.URL + "/webhooks/rest/wrong-token/event", false, false},
 	} {
-		req, err := http.NewRequest(tc.method, tc.url, strings.NewReader(`{}`))
-		fatalIf(t, err, "request")
-		req.Header.Set("Content-Type", "application/json")
+		h := map[string]string{}
 		if tc.auth {
-			req.Header.Set("Authorization", "Bearer "+s.Token)
+			h["Authorization"] = "Bearer " + s.Token
 		}
-		resp, err := http.DefaultClient.Do(req)
-		fatalIf(t, err, "%s %s", tc.method, tc.url)
-		resp.Body.Close()
-		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
-			t.Errorf("%s %s (%d): X-Content-Type-Options %q, want nosniff", tc.method, tc.url, resp.StatusCode, got)
+		resp := whSend(t, whRequest{method: tc.method, url: tc.url, contentType: "application/json", body: `{}`, header: h})
+		if got := resp.header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s %s (%d): X-Content-Type-Options %q, want nosniff", tc.method, tc.url, resp.status, got)
 		}
-		if got := resp.Header.Get("Cache-Control"); tc.api && got != "no-store" {
-			t.Errorf("%s %s (%d): Cache-Control %q, want no-store", tc.method, tc.url, resp.StatusCode, got)
+		if got := resp.header.Get("Cache-Control"); tc.api && got != "no-store" {
+			t.Errorf("%s %s (%d): Cache-Control %q, want no-store", tc.method, tc.url, resp.status, got)
 		}
 	}
 }

@@ -1,10 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -76,10 +76,8 @@ func TestHealthReadyMetrics(t *testing.T) {
 	s := startServer(t)
 	for path, want := range map[string]string{"/healthz": `"ok"`, "/readyz": `"ready"`, "/metrics": "patchbay_webhooks_accepted_total"} {
 		status, body := s.raw("GET", path, nil, "")
-		if status != 200 || !contains(body, want) {
+		if status != 200 || !bytes.Contains(body, []byte(want)) {
 			t.Errorf("GET %s = %d %.200s, want 200 containing %s", path, status, body, want)
 		}
 	}
 }
-
-func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }

@@ -39,14 +39,9 @@ func TestTriggersFireOnceAcrossTwoProcesses(t *testing.T) {
 	}
 
 	byRecord := map[string]int{}
-	rows, err := openDB(t, dir).Query(`SELECT json_extract(e.payload, '$.id') FROM jobs j JOIN events e ON e.id = j.event_id WHERE j.recipe_id = ?`, pollID)
-	fatalIf(t, err, "query polled jobs")
-	for rows.Next() {
-		var id string
-		fatalIf(t, rows.Scan(&id), "scan")
+	for _, id := range column(t, openDB(t, dir), `SELECT json_extract(e.payload, '$.id') FROM jobs j JOIN events e ON e.id = j.event_id WHERE j.recipe_id = ?`, pollID) {
 		byRecord[id]++
 	}
-	rows.Close()
 	if len(byRecord) != 8 {
 		t.Fatalf("jobs for %d records, want 8: %v", len(byRecord), byRecord)
 	}
@@ -61,16 +56,7 @@ func TestTriggersFireOnceAcrossTwoProcesses(t *testing.T) {
 	if ticks < 5 || ticks != distinct {
 		t.Fatalf("%d tick jobs for %d distinct scheduled times, want one per tick (at least 5)", ticks, distinct)
 	}
-	var owners []string
-	rows, err = openDB(t, dir).Query(`SELECT fired_by, COUNT(*) FROM trigger_ticks GROUP BY fired_by`)
-	fatalIf(t, err, "query ticks")
-	for rows.Next() {
-		var owner string
-		var n int
-		fatalIf(t, rows.Scan(&owner, &n), "scan")
-		owners = append(owners, fmt.Sprintf("%s: %d", owner, n))
-	}
-	rows.Close()
+	owners := column(t, openDB(t, dir), `SELECT fired_by || ': ' || COUNT(*) FROM trigger_ticks GROUP BY fired_by`)
 	t.Logf("polls and ticks fired by process: %v", owners)
 	// Both processes raced for every due time (each wakes when one is
 	// due); over a dozen of them, each won some. One process winning all

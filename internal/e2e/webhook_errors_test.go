@@ -62,15 +62,10 @@ func whRecipe(event, payloadType string, verify map[string]any) map[string]any {
 // whCreate creates a recipe and, if start, starts it.
 func whCreate(s *server, doc map[string]any, start bool) string {
 	s.t.Helper()
-	id := s.createRecipe(doc)
 	if start {
-		var r struct{ State string }
-		s.mustCall(200, "POST", "/api/v1/recipes/"+id+"/start", nil, &r)
-		if r.State != "started" {
-			s.t.Fatalf("recipe %s: state after start = %q", id, r.State)
-		}
+		return s.startRecipe(doc)
 	}
-	return id
+	return s.createRecipe(doc)
 }
 
 // whStandardRecipes creates, on s, one recipe per payload type and verify
