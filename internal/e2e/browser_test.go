@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -84,6 +85,7 @@ func TestBrowserUI(t *testing.T) {
 	b.do("back to patchbay", chromedp.Click(chromedp.CSS(`a[href="/#/connections"]`)))
 	b.waitText(badge, "connected", true)
 	b.waitText(`tr.connection-notes[data-connection="crm"] button.connect`, "Reconnect", true)
+	b.shot("connections")
 	if got := a.oauthConnection(conn.ID); got.Status != "connected" {
 		t.Fatalf("the page says connected, the API says %q", got.Status)
 	}
@@ -130,6 +132,7 @@ func TestBrowserUI(t *testing.T) {
 	b.do("save the stale recipe", chromedp.Click(chromedp.CSS(".editor-bar button.primary")))
 	b.waitText(".problems", "changed since", false)
 	b.waitText(".editor-status", "Not saved", true)
+	b.shot("recipe-stale-save")
 	s.mustCall(200, "GET", "/api/v1/recipes/"+pollID, nil, &current)
 	if current["name"] != "renamed elsewhere" {
 		t.Fatalf("the page's stale save overwrote another's edit: name %q", current["name"])
@@ -144,6 +147,7 @@ func TestBrowserUI(t *testing.T) {
 	b.waitText(".run-result", "Open job", false)
 	b.do("open the job", chromedp.Click(chromedp.CSS(".run-result a")))
 	b.waitText(".page-head .badge", "succeeded", true)
+	b.shot("job")
 	b.waitText(".panel pre.body", `"order": "A-1001"`, false)
 	b.waitText(".steps .step pre.body", "A-1001", false)
 
@@ -372,11 +376,15 @@ func (b *browser) noErrors() {
 	}
 }
 
-// screenshot saves the page as a PNG at path (tests take one where
-// PATCHBAY_SCREENSHOTS names a folder, for a person to look at).
-func (b *browser) screenshot(path string) {
+// shot saves the whole page as name.png in the folder PATCHBAY_SCREENSHOTS
+// names (nothing without it), for a person to look at what a test saw.
+func (b *browser) shot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	dir := os.Getenv("PATCHBAY_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	fatalIf(b.t, err, "screenshot")
-	fatalIf(b.t, os.WriteFile(path, png, 0o644), "write %s", path)
+	fatalIf(b.t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644), "write %s", name)
 }

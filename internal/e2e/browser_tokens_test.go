@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -34,9 +33,7 @@ func TestBrowserAPITokens(t *testing.T) {
 	if status, _ := s.raw("GET", "/api/v1/workspace", nil, shown); status != 200 {
 		t.Fatalf("the token the page showed answers %d", status)
 	}
-	if os.Getenv("PATCHBAY_SCREENSHOTS") != "" {
-		b.screenshot(os.Getenv("PATCHBAY_SCREENSHOTS") + "/api-tokens.png")
-	}
+	b.shot("api-tokens")
 
 	b.eval("accept the confirmation", `(() => { window.confirm = () => true; return true; })()`)
 	b.do("revoke it", chromedp.Click(chromedp.CSS(`tr.token[data-token="ci-bot"] button.danger`)))
